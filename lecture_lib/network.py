@@ -179,30 +179,41 @@ class MLP:
         self.trace = trace
         return x
 
-    def backward(self, delta_out: np.ndarray) -> list[np.ndarray]:
-        """Backprop delta^(L) = ``delta_out`` through the last forward pass.
+    def propagate_delta(self, delta_out: np.ndarray) -> list:
+        """Carry delta^(L) = ``delta_out`` back through the last forward pass.
 
-        Fills ``trace.delta`` and returns the gradients, aligned with ``params``:
-        d/dW^(l) = x^(l-1)^T delta^(l) and d/db^(l) = sum over samples of delta^(l).
+        delta_j^(l-1) = sum_k delta_k^(l) w_jk^(l) phi'(s_j^(l-1)) (times the dropout mask and
+        1/(1-p) where dropout acted). Fills and returns ``trace.delta``.
         """
         trace = self.trace
-        grads: list[np.ndarray] = [None] * len(self.params)  # type: ignore[list-item]
         delta = np.asarray(delta_out, dtype=float)
         with np.errstate(over="raise", invalid="raise"):
             try:
                 for ell in range(self.n_layers, 0, -1):
                     trace.delta[ell] = delta
-                    grads[2 * ell - 2] = trace.x[ell - 1].T @ delta
-                    grads[2 * ell - 1] = delta.sum(axis=0)
                     if ell > 1:
-                        W = self.params[2 * ell - 2]
-                        back = delta @ W.T
+                        back = delta @ self.params[2 * ell - 2].T
                         mask = trace.masks[ell - 1]
                         if mask is not None:
                             back = back * mask / (1.0 - self.dropout[ell - 2])
                         delta = back * self._phi_prime(trace.s[ell - 1])
             except FloatingPointError:
                 raise _diverged("the backward signal delta^(l)") from None
+        return trace.delta
+
+    def backward(self, delta_out: np.ndarray) -> list[np.ndarray]:
+        """Gradients of the last forward pass, aligned with ``params``, given delta^(L).
+
+        d/dW^(l) = x^(l-1)^T delta^(l) and d/db^(l) = sum over samples of delta^(l).
+        """
+        deltas = self.propagate_delta(delta_out)
+        grads = []
+        with np.errstate(over="raise", invalid="raise"):
+            try:
+                for ell in range(1, self.n_layers + 1):
+                    grads += [self.trace.x[ell - 1].T @ deltas[ell], deltas[ell].sum(axis=0)]
+            except FloatingPointError:
+                raise _diverged("the gradients") from None
         return grads
 
     def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, masks=None) -> tuple[float, list]:

@@ -1,0 +1,69 @@
+"""What every dashboard shares: a blitted figure turned into PNG bytes for an Image widget."""
+
+from __future__ import annotations
+
+import base64
+import warnings
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from lecture_lib.plots import rgba_to_png
+
+
+class BlittedFigure:
+    """A figure whose static parts (axes, ticks, labels) are drawn once.
+
+    Artists that change on a slider move are created with ``animated=True``; ``render()``
+    restores the saved background, draws only those artists and encodes the picture. Call
+    ``draw_background()`` after anything static changed (an axis range, a label).
+    """
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+        self.moving: list = []
+        self._background = None
+
+    def draw_background(self) -> None:
+        self.fig.canvas.draw()
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+    def render(self) -> bytes:
+        if self._background is None:
+            self.draw_background()
+        canvas = self.fig.canvas
+        canvas.restore_region(self._background)
+        for artist in self.moving:
+            artist.axes.draw_artist(artist)
+        return rgba_to_png(np.asarray(canvas.buffer_rgba()))
+
+
+class Dashboard:
+    """Base of the dashboards: ``box`` (the whole widget), ``image`` (the picture) and
+    ``update()``; shown in a notebook as the live widget plus a static PNG for readers without a
+    kernel."""
+
+    title = "Dashboard"
+    box: widgets.Widget
+    image: widgets.Image
+
+    def update(self) -> None:
+        raise NotImplementedError
+
+    def _update_quietly(self, change=None) -> None:
+        """Observer for widgets: redraw, with numpy's warnings kept out of the student's view
+        (every extreme a control reaches is explained by the readout instead)."""
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.update()
+
+    def png(self) -> bytes:
+        """PNG bytes of what the dashboard shows now."""
+        return self.image.value
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.box._repr_mimebundle_(**kwargs) or {}
+        bundle["image/png"] = base64.b64encode(self.png()).decode()
+        bundle["text/plain"] = f"{self.title}: run the notebook to move the sliders"
+        return bundle

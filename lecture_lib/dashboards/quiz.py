@@ -1,0 +1,84 @@
+"""Self-check questions with instant feedback, offline (plain ipywidgets, no service)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+
+
+@dataclass(frozen=True)
+class Question:
+    """A multiple-choice question.
+
+    ``answer`` indexes the right option; ``explanation`` says why it is right (shown once it is
+    picked); ``hint`` is shown after a wrong pick, without giving the answer away.
+    """
+
+    prompt: str
+    options: tuple[str, ...]
+    answer: int
+    explanation: str
+    hint: str = "Look back at the section above and at what the dashboard shows."
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.answer < len(self.options):
+            raise ValueError(f"answer must index one of the {len(self.options)} options")
+
+
+class Quiz:
+    """A column of questions; picking an option shows at once whether it is right and why.
+
+    ``choices[i]`` is question i's RadioButtons, ``feedback[i]`` its feedback HTML.
+    """
+
+    def __init__(self, questions, *, title: str = "Self-check") -> None:
+        self.questions = list(questions)
+        self.title = title
+        self.choices = []
+        self.feedback = []
+        rows = [widgets.HTML(f"<h3>{html.escape(title)}</h3>")]
+        for number, question in enumerate(self.questions, start=1):
+            choice = widgets.RadioButtons(
+                options=list(question.options),
+                value=None,
+                layout=widgets.Layout(width="auto"),
+                style={"description_width": "0px"},
+            )
+            feedback = widgets.HTML("")
+            choice.observe(self._answer_checker(question, feedback), names="value")
+            self.choices.append(choice)
+            self.feedback.append(feedback)
+            prompt = widgets.HTMLMath(f"<b>{number}.</b> {question.prompt}")
+            rows.append(widgets.VBox([prompt, choice, feedback], layout={"margin": "0 0 12px 0"}))
+        self.box = widgets.VBox(rows, layout={"border": "1px solid #ccc", "padding": "8px"})
+
+    @staticmethod
+    def _answer_checker(question: Question, feedback: widgets.HTML):
+        def check(change) -> None:
+            if change["new"] is None:
+                feedback.value = ""
+            elif question.options.index(change["new"]) == question.answer:
+                feedback.value = f"<span style='color:#1a7f37'>✔ Right.</span> {question.explanation}"
+            else:
+                feedback.value = (
+                    f"<span style='color:#cf222e'>✘ Not quite: try again.</span> {question.hint}"
+                )
+
+        return check
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.box._repr_mimebundle_(**kwargs) or {}
+        lines = [f"{self.title} ({len(self.questions)} questions): run the notebook to answer"]
+        items = []
+        for number, q in enumerate(self.questions, start=1):
+            lines.append(f"{number}. {q.prompt}")
+            options = "".join(f"<li>{html.escape(o)}</li>" for o in q.options)
+            items.append(
+                f"<li>{q.prompt}<ol type='a'>{options}</ol><details><summary>answer</summary>"
+                f"{html.escape(q.options[q.answer])}: {q.explanation}</details></li>"
+            )
+        bundle["text/plain"] = "\n".join(lines)
+        bundle["text/html"] = f"<h3>{html.escape(self.title)}</h3><ol>{''.join(items)}</ol>"
+        return bundle
