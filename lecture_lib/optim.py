@@ -1,0 +1,358 @@
+"""Update rules: slides "Deep Learning Optimization".
+
+Every rule is a small class with one interface::
+
+    opt = Momentum(eta=0.1, beta=0.9)
+    opt.step(params, grads)   # updates every array of ``params`` in place
+    opt.reset()               # forgets v_t, u_t and t
+
+``params`` is a list of float arrays (for instance ``MLP.params``) and ``grads`` the list of
+the minibatch gradients Δ_t aligned with it. The state (v_t, u_t, the window of gradients) is
+kept per position in that list, created at the first step with v_0 = u_0 = 0, and ``t`` counts
+the steps taken since the last reset. All products of vectors are per component (⊙).
+
+==============  ==============================================================================
+rule            update (slides' notation)
+==============  ==============================================================================
+SGD             w_t = w_{t-1} - η Δ_t
+MovingWindow    v_t = (1/M) Σ_{m=1..M} Δ_{t-m+1};   w_t = w_{t-1} - η v_t
+Momentum        v_t = β v_{t-1} + (1-β) Δ_t;        w_t = w_{t-1} - η v_t
+RMSProp         u_t = β u_{t-1} + (1-β) Δ_t⊙Δ_t;    w_t = w_{t-1} - η/√(u_t + ε) ⊙ Δ_t
+Adam            momentum in v_t + RMSProp in u_t (+ bias correction, + optional global decay)
+==============  ==============================================================================
+
+Overflow is the expected symptom of a diverging run (η too large): the arithmetic of a step
+runs under ``np.errstate(over="ignore", invalid="ignore")`` and may leave inf or nan in the
+parameters; the caller (:func:`lecture_lib.surfaces.run`, :func:`lecture_lib.training.fit`)
+detects the non-finite values and stops.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_eta(eta: float) -> float:
+    if not (isinstance(eta, (int, float, np.number)) and math.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta (learning rate η) must be a finite number > 0, got {eta!r}")
+    return float(eta)
+
+
+def _check_beta(name: str, beta: float) -> float:
+    if not (isinstance(beta, (int, float, np.number)) and 0 <= beta < 1):
+        raise ValueError(f"{name} must satisfy 0 <= {name} < 1, got {beta!r}")
+    return float(beta)
+
+
+def _check_eps(eps: float) -> float:
+    if not (isinstance(eps, (int, float, np.number)) and math.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps (ε) must be a finite number > 0, got {eps!r}")
+    return float(eps)
+
+
+def _check_count(name: str, n: int | None, *, allow_none: bool = False) -> int | None:
+    if n is None and allow_none:
+        return None
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        allowed = "None or an integer >= 1" if allow_none else "an integer >= 1"
+        raise ValueError(f"{name} must be {allowed}, got {n!r}")
+    return int(n)
+
+
+# --------------------------------------------------------------------------- base class
+
+
+class Optimizer:
+    """Common machinery: the step counter ``t``, lazy per-parameter state, ``reset``.
+
+    A subclass implements ``_update(i, w, delta)``: update the array ``w`` (position ``i`` of
+    ``params``) in place, given its gradient ``delta`` = Δ_t, with ``self.t`` already counting
+    the current step (t = 1 at the first step).
+    """
+
+    def __init__(self) -> None:
+        self.t = 0
+        self._n_params: int | None = None
+
+    def reset(self) -> None:
+        """Forget all state: the next step is t = 1 again, with v_0 = u_0 = 0."""
+        self.t = 0
+        self._n_params = None
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        """Subclasses drop their per-parameter state here."""
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """One update w_t = w_{t-1} - (step) of every array in ``params``, in place.
+
+        Parameters
+        ----------
+        params : list of numpy.ndarray
+            The weights w_{t-1}; each array is overwritten with w_t (same objects).
+        grads : list of numpy.ndarray
+            The gradients Δ_t, aligned with ``params``.
+        """
+        if len(params) != len(grads):
+            raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradients")
+        if self._n_params is None:
+            self._n_params = len(params)
+        elif len(params) != self._n_params:
+            raise ValueError(
+                f"the optimizer holds state for {self._n_params} parameter arrays, got "
+                f"{len(params)}; call reset() before using it on other parameters"
+            )
+        self.t += 1
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i, (w, delta) in enumerate(zip(params, grads, strict=True)):
+                self._update(i, w, np.asarray(delta, dtype=float))
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        hyper = ", ".join(
+            f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_") and k != "t"
+        )
+        return f"{type(self).__name__}({hyper})"
+
+
+def _lazy(state: list, i: int, like: np.ndarray) -> np.ndarray:
+    """The state array of position ``i`` (zeros like ``like`` at the first step: v_0 = 0)."""
+    if i == len(state):
+        state.append(np.zeros_like(like, dtype=float))
+    return state[i]
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+class SGD(Optimizer):
+    """Plain (minibatch) stochastic gradient descent, slides "Running Average Estimate".
+
+    w_t = w_{t-1} - η v_t with the gradient estimate v_t = Δ_t of one minibatch.
+
+    Parameters
+    ----------
+    eta : float
+        Learning rate η > 0.
+    """
+
+    def __init__(self, eta: float) -> None:
+        super().__init__()
+        self.eta = _check_eta(eta)
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        w -= self.eta * delta
+
+
+class MovingWindow(Optimizer):
+    """'Moving window' average of SG, slides "Running Average Estimate of Gradient".
+
+    v_t = (1/M) Σ_{m=1..M} Δ_{t-m+1}  (the last M minibatch gradients, uniformly weighted)
+
+    w_t = w_{t-1} - η v_t
+
+    While t < M only the t gradients Δ_1, ..., Δ_t seen so far exist; v_t is then their mean
+    (1/t) Σ_{m=1..t} Δ_{t-m+1}, not a sum divided by M. M = 1 is plain SGD.
+
+    Parameters
+    ----------
+    eta : float
+        Learning rate η > 0.
+    M : int
+        Window length M >= 1.
+    """
+
+    def __init__(self, eta: float, M: int) -> None:
+        super().__init__()
+        self.eta = _check_eta(eta)
+        self.M = _check_count("M", M)
+        self._windows: list[deque] = []
+
+    def _reset_state(self) -> None:
+        self._windows = []
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        if i == len(self._windows):
+            self._windows.append(deque(maxlen=self.M))
+        window = self._windows[i]
+        window.append(delta.copy())  # the caller may reuse its gradient arrays
+        v = sum(window) / len(window)
+        w -= self.eta * v
+
+
+class Momentum(Optimizer):
+    """SGD with momentum, slides "Averaging SG Non-uniformly" / "Benefits of SGD with Momentum".
+
+    v_t = β v_{t-1} + (1-β) Δ_t        (v_0 = 0)
+
+    w_t = w_{t-1} - η v_t
+
+    Unrolled, v_t = Σ_{m=1..t} β^(t-m) (1-β) Δ_m (the slide writes Δ_t inside the sum, a typo).
+    β = 0 is SGD exactly.
+
+    Other sources differ: d2l.ai and PyTorch's ``SGD(momentum=β)`` use v_t = β v_{t-1} + Δ_t
+    (no factor 1-β), the same path with η scaled by 1/(1-β) once v_t has warmed up. PyTorch
+    with ``dampening=β`` gives the slide's form except at its first step, where it sets
+    v_1 = Δ_1 instead of (1-β) Δ_1.
+
+    Parameters
+    ----------
+    eta : float
+        Learning rate η > 0.
+    beta : float
+        0 <= β < 1; how much history to keep (an effective window of about 1/(1-β) steps).
+    """
+
+    def __init__(self, eta: float, beta: float) -> None:
+        super().__init__()
+        self.eta = _check_eta(eta)
+        self.beta = _check_beta("beta", beta)
+        self._v: list[np.ndarray] = []
+
+    def _reset_state(self) -> None:
+        self._v = []
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        v = _lazy(self._v, i, w)
+        v[...] = self.beta * v + (1 - self.beta) * delta
+        w -= self.eta * v
+
+
+class RMSProp(Optimizer):
+    """RMSProp: SGD with a per-component learning rate, slide "RMSProp".
+
+    u_t = β u_{t-1} + (1-β) Δ_t ⊙ Δ_t        (u_0 = 0)
+
+    η_t = η / √(u_t + ε)   per component
+
+    w_t = w_{t-1} - η_t ⊙ Δ_t
+
+    ε sits inside the square root, as on the slide; Hinton's lecture notes and PyTorch's
+    ``RMSprop`` put it outside, η / (√u_t + ε). The two differ only where u_t is comparable to ε.
+
+    Parameters
+    ----------
+    eta : float
+        Learning rate η > 0.
+    beta : float
+        0 <= β < 1, the decay of the running average of Δ_t ⊙ Δ_t.
+    eps : float
+        ε > 0, keeps the division finite where u_t = 0.
+    """
+
+    def __init__(self, eta: float, beta: float = 0.9, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.eta = _check_eta(eta)
+        self.beta = _check_beta("beta", beta)
+        self.eps = _check_eps(eps)
+        self._u: list[np.ndarray] = []
+
+    def _reset_state(self) -> None:
+        self._u = []
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        u = _lazy(self._u, i, w)
+        u[...] = self.beta * u + (1 - self.beta) * delta * delta
+        w -= self.eta / np.sqrt(u + self.eps) * delta
+
+
+class Adam(Optimizer):
+    """Adam, adaptive moment estimation, slide "Adam": momentum + RMSProp + global decay.
+
+    v_t = β1 v_{t-1} + (1-β1) Δ_t                  (momentum; v_0 = 0)
+
+    u_t = β2 u_{t-1} + (1-β2) Δ_t ⊙ Δ_t            (RMSProp; u_0 = 0)
+
+    η_t = η / √(u_t + ε) · 1/√(t/N)                per component
+
+    w_t = w_{t-1} - η_t ⊙ v_t
+
+    The slide's "(some minor correction of estimation)" is Kingma & Ba's bias correction:
+    v_0 = u_0 = 0 pulls the running averages towards 0 in the first steps, so with
+    ``bias_correction=True`` (the default, as in the paper) v_t and u_t above are replaced by
+    v̂_t = v_t / (1 - β1^t) and û_t = u_t / (1 - β2^t). With ``bias_correction=False`` the
+    slide's bare v_t and u_t are used.
+
+    The global decay 1/√(t/N) is applied only with ``decay_steps=N``. While t < N the factor
+    exceeds 1 and *enlarges* the first steps (√N times at t = 1). Kingma & Ba's default
+    algorithm has no such decay; it appears in their convergence analysis as a step size α/√t.
+
+    ε sits inside the square root, as on the slide. Kingma & Ba and ``torch.optim.Adam`` use
+    η / (√û_t + ε); the difference matters only where û_t is comparable to ε.
+
+    Parameters
+    ----------
+    eta : float
+        Learning rate η > 0 (the paper's α; its default is 0.001).
+    beta1, beta2 : float
+        0 <= β1, β2 < 1, decays of the running averages of Δ_t and of Δ_t ⊙ Δ_t.
+    eps : float
+        ε > 0.
+    bias_correction : bool
+        Use v̂_t, û_t (Kingma & Ba) instead of the slide's v_t, u_t.
+    decay_steps : int or None
+        N >= 1 of the global decay 1/√(t/N); None: no global decay.
+    """
+
+    def __init__(
+        self,
+        eta: float,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        bias_correction: bool = True,
+        decay_steps: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.eta = _check_eta(eta)
+        self.beta1 = _check_beta("beta1", beta1)
+        self.beta2 = _check_beta("beta2", beta2)
+        self.eps = _check_eps(eps)
+        self.bias_correction = bool(bias_correction)
+        self.decay_steps = _check_count("decay_steps", decay_steps, allow_none=True)
+        self._v: list[np.ndarray] = []
+        self._u: list[np.ndarray] = []
+
+    def _reset_state(self) -> None:
+        self._v, self._u = [], []
+
+    def global_decay(self, t: int) -> float:
+        """The slide's factor 1/√(t/N) at step t (1 without ``decay_steps``)."""
+        return 1.0 if self.decay_steps is None else 1.0 / math.sqrt(t / self.decay_steps)
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        v = _lazy(self._v, i, w)
+        u = _lazy(self._u, i, w)
+        v[...] = self.beta1 * v + (1 - self.beta1) * delta
+        u[...] = self.beta2 * u + (1 - self.beta2) * delta * delta
+        v_hat, u_hat = v, u
+        if self.bias_correction:
+            v_hat = v / (1 - self.beta1**self.t)
+            u_hat = u / (1 - self.beta2**self.t)
+        eta_t = self.eta / np.sqrt(u_hat + self.eps) * self.global_decay(self.t)
+        w -= eta_t * v_hat
+
+
+# --------------------------------------------------------------------------- by name
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "SGD": SGD,
+    "moving window": MovingWindow,
+    "momentum": Momentum,
+    "RMSProp": RMSProp,
+    "Adam": Adam,
+}
+
+
+def make_optimizer(name: str, **hyper) -> Optimizer:
+    """``OPTIMIZERS[name](**hyper)``, e.g. ``make_optimizer("momentum", eta=0.1, beta=0.9)``."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    return OPTIMIZERS[name](**hyper)

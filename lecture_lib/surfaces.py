@@ -1,0 +1,244 @@
+"""2-D error surfaces E(w), one per difficulty of slide "Difficulty of Deep Learning Optimization".
+
+==============  ===========================================  ==================================
+name            E(w1, w2)                                    the slide says
+==============  ===========================================  ==================================
+ravine          ½ (w1² + 20 w2²)                             "ravines: need to avoid oscillation"
+plateau         1 - exp(-(w1² + w2²))                        "plateau: need larger learning rate"
+saddle          w1² - w2² + ¼ w2⁴                            "saddle points: easily escapable
+                                                             (especially with SGD)"
+local minima    f(w1) + ½ w2²,  f(x) = ¼x⁴ + ⅓x³ - x²        "local minima: not as bad as
+                                                             imagined"
+==============  ===========================================  ==================================
+
+Every ``Surface`` evaluates ``E`` and its analytic gradient ``grad`` on points of shape (..., 2)
+(one point, or a whole grid for contours), and carries a start point and a plotting box.
+:func:`run` runs any optimizer of :mod:`lecture_lib.optim` on a surface, optionally with
+Gaussian noise added to the gradient to stand for the minibatch SG estimate Δ_t.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from lecture_lib.optim import Optimizer
+
+#: A run stops ("diverged") when w leaves this many times the plotting box, around its centre.
+ESCAPE_FACTOR = 100.0
+
+
+@dataclass(frozen=True)
+class Surface:
+    """An error surface E(w) on w = (w1, w2) with its analytic gradient.
+
+    Attributes
+    ----------
+    name : str
+        Key in :data:`SURFACES`.
+    E : callable
+        E(w) for ``w`` of shape (..., 2); returns shape (...).
+    grad : callable
+        ∇E(w) for ``w`` of shape (..., 2); returns shape (..., 2).
+    start : tuple of float
+        Default start point w_0.
+    xlim, ylim : tuple of float
+        Plotting box for w1 and w2.
+    minimum : tuple of float
+        The global minimum w* (∇E(w*) = 0).
+    difficulty : str
+        What the slide says about this kind of surface.
+    """
+
+    name: str
+    E: Callable[[np.ndarray], np.ndarray]
+    grad: Callable[[np.ndarray], np.ndarray]
+    start: tuple[float, float]
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    minimum: tuple[float, float]
+    difficulty: str = ""
+
+    def grid(self, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``W1, W2, E`` on an n×n grid over the plotting box, ready for ``ax.contour``."""
+        W1, W2 = np.meshgrid(np.linspace(*self.xlim, n), np.linspace(*self.ylim, n))
+        return W1, W2, self.E(np.stack([W1, W2], axis=-1))
+
+
+# --------------------------------------------------------------------------- the surfaces
+# Each pair (E, grad) reads w1 = w[..., 0] and w2 = w[..., 1].
+
+
+def _pair(g1: np.ndarray, g2: np.ndarray) -> np.ndarray:
+    """(g1, g2) of equal shapes stacked on a last axis of length 2 (np.stack, but faster)."""
+    out = np.empty(np.shape(g1) + (2,))
+    out[..., 0], out[..., 1] = g1, g2
+    return out
+
+
+RAVINE_A, RAVINE_B = 1.0, 20.0  # curvatures of the flat and the steep direction
+
+
+def _ravine_E(w: np.ndarray) -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    return 0.5 * (RAVINE_A * w[..., 0] ** 2 + RAVINE_B * w[..., 1] ** 2)
+
+
+def _ravine_grad(w: np.ndarray) -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    return w * (RAVINE_A, RAVINE_B)  # (a w1, b w2)
+
+
+def _plateau_E(w: np.ndarray) -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    return 1.0 - np.exp(-(w[..., 0] ** 2 + w[..., 1] ** 2))
+
+
+def _plateau_grad(w: np.ndarray) -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    return 2.0 * w * np.exp(-(w[..., 0] ** 2 + w[..., 1] ** 2))[..., None]
+
+
+def _saddle_E(w: np.ndarray) -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    w1, w2 = w[..., 0], w[..., 1]
+    return w1**2 - w2**2 + 0.25 * w2**4
+
+
+def _saddle_grad(w: np.ndarray) -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    w1, w2 = w[..., 0], w[..., 1]
+    return _pair(2.0 * w1, -2.0 * w2 + w2**3)
+
+
+def _local_E(w: np.ndarray) -> np.ndarray:
+    # f'(x) = x³ + x² - 2x = x (x + 2)(x - 1): global minimum at x = -2 (f = -8/3),
+    # local maximum at 0 (f = 0), shallow local minimum at x = 1 (f = -5/12).
+    w = np.asarray(w, dtype=float)
+    x = w[..., 0]
+    return 0.25 * x**4 + x**3 / 3.0 - x**2 + 0.5 * w[..., 1] ** 2
+
+
+def _local_grad(w: np.ndarray) -> np.ndarray:
+    w = np.asarray(w, dtype=float)
+    x = w[..., 0]
+    return _pair(x**3 + x**2 - 2.0 * x, w[..., 1])
+
+
+SURFACES: dict[str, Surface] = {
+    "ravine": Surface(
+        "ravine", _ravine_E, _ravine_grad, start=(-4.5, 1.5), xlim=(-5.0, 5.0),
+        ylim=(-2.5, 2.5), minimum=(0.0, 0.0),
+        difficulty="ravines: need to avoid oscillation (GD oscillates once η > 1/20, "
+        "diverges once η > 2/20)",
+    ),
+    "plateau": Surface(
+        "plateau", _plateau_E, _plateau_grad, start=(2.2, 1.4), xlim=(-3.0, 3.0),
+        ylim=(-3.0, 3.0), minimum=(0.0, 0.0),
+        difficulty="plateau: need larger learning rate η (|∇E| < 0.01 at the start)",
+    ),
+    "saddle": Surface(
+        "saddle", _saddle_E, _saddle_grad, start=(-2.5, 0.0), xlim=(-3.0, 3.0),
+        ylim=(-2.5, 2.5), minimum=(0.0, float(np.sqrt(2.0))),
+        difficulty="saddle points: easily escapable, especially with SGD (from w2 = 0 "
+        "plain GD never leaves the line w2 = 0 and stalls at the saddle (0, 0))",
+    ),
+    "local minima": Surface(
+        "local minima", _local_E, _local_grad, start=(2.0, 1.5), xlim=(-3.0, 2.5),
+        ylim=(-2.0, 2.0), minimum=(-2.0, 0.0),
+        difficulty="local minima: not as bad as imagined (a shallow one at (1, 0), "
+        "the global one at (-2, 0))",
+    ),
+}
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class Path:
+    """The iterates of one run.
+
+    Attributes
+    ----------
+    w : numpy.ndarray
+        w_0, w_1, ..., shape (steps + 1, 2), or fewer rows if the run diverged: only finite
+        points inside the escape box are kept.
+    E : numpy.ndarray
+        E(w_t) along the path, shape (len(w),).
+    diverged : bool
+        w left the escape box (``ESCAPE_FACTOR`` times the plotting box) or became non-finite.
+    diverged_at : int or None
+        The step t whose w_t left; then ``len(w) == diverged_at``.
+    """
+
+    w: np.ndarray
+    E: np.ndarray
+    diverged: bool = False
+    diverged_at: int | None = None
+
+
+def run(
+    surface: Surface | str,
+    optimizer: Optimizer,
+    *,
+    steps: int,
+    start=None,
+    noise: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> Path:
+    """Run ``optimizer`` for ``steps`` steps on ``surface`` from ``start``.
+
+    At step t the optimizer receives Δ_t = ∇E(w_{t-1}) + noise · z_t with z_t ~ N(0, I): the
+    noise stands for the minibatch estimate of the gradient (SG). The optimizer is reset first.
+
+    Parameters
+    ----------
+    surface : Surface or str
+        A surface or its name in :data:`SURFACES`.
+    optimizer : lecture_lib.optim.Optimizer
+        Any rule of :mod:`lecture_lib.optim`.
+    steps : int
+        Number of steps (>= 0).
+    start : array-like of shape (2,), optional
+        w_0; the surface's default start if None.
+    noise : float
+        Standard deviation of the Gaussian gradient noise (>= 0).
+    rng : numpy.random.Generator, optional
+        Draws the noise; required when ``noise > 0``.
+
+    Returns
+    -------
+    Path
+        The iterates, E along them, and whether (and when) the run diverged.
+    """
+    if isinstance(surface, str):
+        surface = SURFACES[surface]
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    if noise > 0 and rng is None:
+        raise ValueError("noise > 0 needs a seeded rng (np.random.default_rng(seed))")
+    z = noise * rng.standard_normal((steps, 2)) if noise > 0 else np.zeros((steps, 2))
+
+    (x0, x1), (y0, y1) = surface.xlim, surface.ylim
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    rx, ry = ESCAPE_FACTOR * (x1 - x0) / 2, ESCAPE_FACTOR * (y1 - y0) / 2
+
+    w = np.array(surface.start if start is None else start, dtype=float)
+    path = np.empty((steps + 1, 2))
+    path[0] = w
+    optimizer.reset()
+    diverged_at = None
+    for t in range(1, steps + 1):
+        optimizer.step([w], [surface.grad(w) + z[t - 1]])
+        a, b = w.tolist()
+        if not (abs(a - cx) <= rx and abs(b - cy) <= ry):  # also catches nan
+            diverged_at = t
+            break
+        path[t] = w
+    path = path[: (steps + 1 if diverged_at is None else diverged_at)]
+    return Path(path, surface.E(path), diverged_at is not None, diverged_at)

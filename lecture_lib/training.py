@@ -1,0 +1,189 @@
+"""The training loop: minibatch SG epochs, validation, early stopping (slides "Deep Learning
+Optimization" and "A Basic Trick: Early Stopping").
+
+:func:`fit` runs epochs of minibatch SG with any rule of :mod:`lecture_lib.optim` and records a
+:class:`History` of training and validation loss and accuracy, one entry per epoch, measured by
+test passes of the full network (no dropout). "When to stop? validation!": with ``patience=k``
+it stops k epochs after the best validation epoch, and ``restore_best=True`` brings back the
+weights of that epoch.
+
+Divergence rule: training stops with ``history.diverged = True`` as soon as
+
+* the network raises :class:`lecture_lib.network.DivergenceError` (numbers left float64's
+  range) or any other floating-point overflow / invalid operation occurs, or
+* a minibatch loss, or the evaluated training or validation loss, is non-finite or larger than
+  ``EXPLODE_FACTOR * max(1, L_1)`` where L_1 is the loss of the very first minibatch.
+
+(With tanh hidden units the scores grow only linearly in the weights, so a huge η gives huge
+but finite losses: the explosion threshold catches those.) The epoch in which training
+diverged is not recorded: the history only holds completed epochs, so every entry is finite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lecture_lib.network import MLP, DivergenceError
+from lecture_lib.optim import Optimizer
+
+#: A loss above EXPLODE_FACTOR * max(1, first minibatch loss) counts as diverged.
+EXPLODE_FACTOR = 100.0
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured, one entry per completed epoch (0-based epoch = list index).
+
+    Attributes
+    ----------
+    train_loss, val_loss : list of float
+        Mean cross-entropy on the full training and validation sets (test passes).
+    train_acc, val_acc : list of float
+        Accuracy on the same sets.
+    diverged : bool
+        Training stopped because the loss exploded (see the module docstring); the epoch that
+        diverged is not recorded.
+    stopped_early : bool
+        Training stopped by ``patience`` (early stopping).
+    stop_reason : str
+        ``"epochs"`` (all epochs ran), ``"patience"``, ``"callback"`` or ``"diverged"``.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    diverged: bool = False
+    stopped_early: bool = False
+    stop_reason: str = ""
+
+    @property
+    def epochs_run(self) -> int:
+        """Number of completed (recorded) epochs."""
+        return len(self.val_loss)
+
+    @property
+    def best_epoch(self) -> int | None:
+        """argmin of ``val_loss`` (the first one on ties), 0-based; None before any epoch."""
+        return int(np.argmin(self.val_loss)) if self.val_loss else None
+
+
+def _check_count(name: str, n, *, allow_none: bool = False) -> None:
+    if n is None and allow_none:
+        return
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        allowed = "None or an integer >= 1" if allow_none else "an integer >= 1"
+        raise ValueError(f"{name} must be {allowed}, got {n!r}")
+
+
+def _exploded(loss: float, threshold: float) -> bool:
+    return not loss <= threshold  # also True for nan
+
+
+def fit(
+    model: MLP,
+    optimizer: Optimizer,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    rng: np.random.Generator,
+    callback: Callable[[int, History], bool | None] | None = None,
+    patience: int | None = None,
+    restore_best: bool = False,
+) -> History:
+    """Train ``model`` by minibatch SG with ``optimizer``; return the :class:`History`.
+
+    Each epoch shuffles the training indices with ``rng.permutation``, takes minibatches of
+    ``batch_size`` samples (the last one may be smaller), and for each computes the minibatch
+    gradient Δ_t by a training pass (dropout acts) and calls ``optimizer.step(model.params,
+    Δ_t)``. After the epoch, test passes measure loss and accuracy on the full training set
+    and on the validation set.
+
+    Parameters
+    ----------
+    model : lecture_lib.network.MLP
+        Trained in place.
+    optimizer : lecture_lib.optim.Optimizer
+        Any update rule; its state carries on from earlier steps (call ``reset()`` to restart).
+    X_train, y_train, X_val, y_val : numpy.ndarray
+        Training and validation inputs (rows) and integer labels.
+    epochs : int
+        Maximum number of epochs, >= 1.
+    batch_size : int
+        Minibatch size, >= 1.
+    rng : numpy.random.Generator
+        Shuffles the training set each epoch.
+    callback : callable, optional
+        ``callback(epoch, history)`` after every recorded epoch (``epoch`` 0-based); returning
+        True stops training. Not called for an epoch that diverged.
+    patience : int, optional
+        Early stopping: stop when ``patience`` epochs have passed since the best validation
+        loss without a better one, i.e. ``epochs_run - 1 - best_epoch == patience``.
+    restore_best : bool
+        At the end, set the model's parameters to those after ``best_epoch`` (a copy is kept
+        whenever the validation loss improves).
+
+    Returns
+    -------
+    History
+    """
+    _check_count("epochs", epochs)
+    _check_count("batch_size", batch_size)
+    _check_count("patience", patience, allow_none=True)
+    X_train, y_train = np.asarray(X_train, dtype=float), np.asarray(y_train)
+    X_val, y_val = np.asarray(X_val, dtype=float), np.asarray(y_val)
+    n = len(X_train)
+
+    history = History()
+    best_params = None
+    threshold = None  # set from the first minibatch loss
+    for epoch in range(epochs):
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                order = rng.permutation(n)
+                for begin in range(0, n, batch_size):
+                    batch = order[begin:begin + batch_size]
+                    loss, grads = model.loss_and_grads(X_train[batch], y_train[batch])
+                    if threshold is None:
+                        threshold = EXPLODE_FACTOR * max(1.0, loss)
+                    if _exploded(loss, threshold):
+                        raise DivergenceError(f"minibatch loss {loss:.3g} exploded")
+                    optimizer.step(model.params, grads)
+                train_loss = model.loss(X_train, y_train)
+                val_loss = model.loss(X_val, y_val)
+                if _exploded(train_loss, threshold) or _exploded(val_loss, threshold):
+                    raise DivergenceError("the evaluated loss exploded")
+                train_acc = model.accuracy(X_train, y_train)
+                val_acc = model.accuracy(X_val, y_val)
+        except (DivergenceError, FloatingPointError):
+            history.diverged = True
+            history.stop_reason = "diverged"
+            break
+
+        history.train_loss.append(train_loss)
+        history.val_loss.append(val_loss)
+        history.train_acc.append(train_acc)
+        history.val_acc.append(val_acc)
+        if restore_best and history.best_epoch == epoch:
+            best_params = model.copy_params()
+
+        if callback is not None and callback(epoch, history):
+            history.stop_reason = "callback"
+            break
+        if patience is not None and epoch - history.best_epoch >= patience:
+            history.stopped_early = True
+            history.stop_reason = "patience"
+            break
+    else:
+        history.stop_reason = "epochs"
+
+    if restore_best and best_params is not None:
+        model.set_params(best_params)
+    return history
