@@ -198,9 +198,9 @@ class Momentum(Optimizer):
     β = 0 is SGD exactly.
 
     Other sources differ: d2l.ai and PyTorch's ``SGD(momentum=β)`` use v_t = β v_{t-1} + Δ_t
-    (no factor 1-β), the same path with η scaled by 1/(1-β) once v_t has warmed up. PyTorch
-    with ``dampening=β`` gives the slide's form except at its first step, where it sets
-    v_1 = Δ_1 instead of (1-β) Δ_1.
+    (no factor 1-β). From v_0 = 0 their v_t is exactly the slide's v_t / (1-β), so their rule
+    with learning rate η (1-β) walks the slide's path. PyTorch with ``dampening=β`` gives the
+    slide's form except at its first step, where it sets v_1 = Δ_1 instead of (1-β) Δ_1.
 
     Parameters
     ----------

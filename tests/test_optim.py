@@ -416,3 +416,20 @@ def test_make_optimizer():
             hyper["beta"] = 0.5
         assert type(make_optimizer(name, **hyper)) is cls
     assert "beta=0.5" in repr(make_optimizer("momentum", eta=0.1, beta=0.5))
+
+
+def test_momentum_without_one_minus_beta_is_a_rescaled_eta():
+    """d2l / PyTorch: v_t = β v_{t-1} + Δ_t; with η (1-β) it walks the slide's path."""
+    eta, beta = 0.05, 0.9
+
+    def d2l(w, deltas):
+        ws, v = [w], 0.0
+        for d in deltas:
+            v = beta * v + d
+            w = w - eta * (1 - beta) * v
+            ws.append(w)
+        return ws
+
+    params, grads = random_problem(9)
+    assert_same_path(run_optimizer(Momentum(eta, beta), params, grads),
+                     run_scalar(d2l, params, grads), tol=1e-10)

@@ -195,3 +195,18 @@ def test_one_digits_epoch_is_fast():
             rng=np.random.default_rng(0))
     assert (time.perf_counter() - t0) / 3 < 0.2
     assert h.val_acc[-1] > 0.9
+
+
+def test_restore_best_after_divergence():
+    """A run that blows up still hands back the best weights seen before it did."""
+    opt = SGD(0.1)
+
+    def blow_up(epoch, history):
+        if epoch == 3:
+            opt.eta = 1e7
+
+    model, (X, y, Xv, yv) = tiny_model(), tiny_set()
+    h = fit(model, opt, X, y, Xv, yv, epochs=20, batch_size=8, rng=np.random.default_rng(0),
+            callback=blow_up, restore_best=True)
+    assert h.diverged and h.epochs_run == 4
+    assert rel_error(model.loss(Xv, yv), min(h.val_loss)) < 1e-12
