@@ -102,7 +102,8 @@ class MLP:
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must list at least two positive widths, got {sizes!r}")
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
+            allowed = ", ".join(ACTIVATIONS)
+            raise ValueError(f"activation must be one of {allowed}; got {activation!r}")
         self.sizes = sizes
         self.activation = activation
         self._phi, self._phi_prime = ACTIVATIONS[activation]

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lecture_lib.network import MLP
+
 SATURATION_LEVEL = 0.99  # |tanh(s)| > 0.99: tanh'(s) < 0.02, the unit passes almost no gradient
 
 
@@ -115,3 +117,21 @@ def predicted_backward_variance(
             widths[ell] * weight_variances[ell - 1] * predicted[ell - 1] * derivative_second_moment
         )
     return predicted
+
+
+def mlp_with_weight_variances(sizes, variances, *, activation: str, rng: np.random.Generator):
+    """An :class:`~lecture_lib.network.MLP` whose W^(l) ~ N(0, ``variances[l-1]``), biases 0.
+
+    For var(w^(l)) = c / d^(l-1) pass ``[c / d for d in sizes[:-1]]``; Xavier is
+    ``[2 / (a + b) for a, b in zip(sizes[:-1], sizes[1:])]``.
+    """
+    net = MLP(sizes, activation=activation, init="normal", variance=1.0, rng=rng)
+    if len(variances) != net.n_layers:
+        raise ValueError(
+            f"need one variance per weight layer ({net.n_layers}), got {len(variances)}"
+        )
+    for W, var_w in zip(net.weights, variances):
+        if var_w < 0:
+            raise ValueError(f"weight variances must be >= 0, got {var_w!r}")
+        W *= np.sqrt(var_w)
+    return net

@@ -60,7 +60,8 @@ class Quiz:
             if change["new"] is None:
                 feedback.value = ""
             elif question.options.index(change["new"]) == question.answer:
-                feedback.value = f"<span style='color:#1a7f37'>✔ Right.</span> {question.explanation}"
+                right = "<span style='color:#1a7f37'>✔ Right.</span>"
+                feedback.value = f"{right} {question.explanation}"
             else:
                 feedback.value = (
                     f"<span style='color:#cf222e'>✘ Not quite: try again.</span> {question.hint}"
