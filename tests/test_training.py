@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -185,15 +183,13 @@ def test_invalid_arguments(kw, name):
         fit_tiny(**kw)
 
 
-def test_one_digits_epoch_is_fast():
-    """64-100-10 tanh MLP, 1079 digits, batch 32: aim ~10 ms per epoch (bound generous)."""
+def test_three_digits_epochs_learn():
+    """64-100-10 tanh MLP, 1079 digits, batch 32 (speed is measured in benchmarks/run.py)."""
     d = load_digits()
     assert len(d.X_train) == 1079
     model = MLP([64, 100, 10], rng=np.random.default_rng(0))
-    t0 = time.perf_counter()
     h = fit(model, SGD(0.1), d.X_train, d.y_train, d.X_val, d.y_val, epochs=3, batch_size=32,
             rng=np.random.default_rng(0))
-    assert (time.perf_counter() - t0) / 3 < 0.2
     assert h.val_acc[-1] > 0.9
 
 
