@@ -12,6 +12,8 @@ import html
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from lecture_lib.dashboards.base import BlittedFigure, Dashboard
 from lecture_lib.init import he_variance, xavier_variance
@@ -169,17 +171,22 @@ class InitializationDashboard(Dashboard):
         self.ax_backward.set_title("backward: var(δ⁽ˡ⁾), with var(δ⁽ᴸ⁾) = 1")
         for ax in (self.ax_forward, self.ax_backward, self.ax_fraction):
             ax.set_xlabel("hidden layer ℓ")
-        self.ax_forward.legend(handles=[self.forward_measured, self.forward_theory],
-                               loc="upper left", fontsize=8)
-        self.ax_backward.legend(handles=[self.backward_measured, self.backward_theory],
-                                loc="upper left", fontsize=8)
+        for ax, color in ((self.ax_forward, "C0"), (self.ax_backward, "C3")):
+            # legend entries are static copies: the animated lines are not in the background
+            handles = [Line2D([], [], marker="o", ms=4, color=color, label="measured"),
+                       Line2D([], [], ls="--", alpha=0.6, color=color, label="linear theory")]
+            ax.legend(handles=handles, loc="upper left", fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.ax_fraction.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
         low, high = (-1.0, 1.0) if tanh else (0.0, 4.0)
         self.hist_image.set_extent((low, high, 0.5, depth + 0.5))
         self.ax_hist.set_xlim(low, high)
         self.ax_hist.set_ylim(0.5, depth + 0.5)
         self.ax_hist.set_ylabel("hidden layer ℓ")
-        self.ax_hist.set_xlabel("x⁽ˡ⁾" if tanh else "x⁽ˡ⁾ / rms(x⁽ˡ⁾)")
-        self.ax_hist.set_title("distribution of x⁽ˡ⁾ per layer (each row scaled to its peak)",
+        self.ax_hist.set_xlabel("x⁽ˡ⁾" if tanh else "x⁽ˡ⁾ / rms, for x⁽ˡ⁾ > 0")
+        shown = "x⁽ˡ⁾" if tanh else "the nonzero x⁽ˡ⁾"
+        self.ax_hist.set_title(f"distribution of {shown} per layer (rows scaled to their peak)",
                                fontsize=10)
         self.ax_fraction.set_xlim(*layers)
         self.ax_fraction.set_title("saturated: |x⁽ˡ⁾| > 0.99" if tanh else
@@ -235,7 +242,9 @@ class InitializationDashboard(Dashboard):
             self.fraction_lines[0].set_data(layers, stats.saturated)
             self.fraction_lines[1].set_visible(False)
         else:
-            scaled = [x / max(np.sqrt(np.mean(x**2)), 1e-300) for x in hidden_x]
+            # the zeros (about half) would swamp each row: they have their own panel
+            positive = [x[x > 0] for x in hidden_x]
+            scaled = [v / np.sqrt(np.mean(v**2)) if v.size else v for v in positive]
             rows = histogram_rows(scaled, low=0.0, high=4.0, bins=HIST_BINS)
             self.fraction_lines[0].set_data(layers, stats.zero)
             self.fraction_lines[1].set_data(layers, stats.dead)
@@ -265,5 +274,5 @@ class InitializationDashboard(Dashboard):
             last += f", zero per sample {stats.zero[-1]:.0%}, dead for all {stats.dead[-1]:.0%}"
         off_scale = np.any((forward > VARIANCE_SPAN[1]) | (stats.var_delta > VARIANCE_SPAN[1])
                            | (forward < VARIANCE_SPAN[0]) | (stats.var_delta < VARIANCE_SPAN[0]))
-        note = " (values beyond 10^±6 are drawn at the edge)" if off_scale else ""
+        note = " (values outside 10⁻⁶ to 10⁶, or 0, are drawn at the edge)" if off_scale else ""
         return f"{scheme}<br>{last}{note}" + (f"<br>{message}" if message else "")
