@@ -254,9 +254,13 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.
     """Mean cross-entropy of softmax(scores) against integer labels ``y``, and its delta^(L)."""
     y = np.asarray(y)
     n = scores.shape[0]
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1))
-    loss = float(np.mean(log_norm - shifted[np.arange(n), y]))
+    with np.errstate(over="raise", invalid="raise", under="ignore"):
+        try:
+            shifted = scores - scores.max(axis=1, keepdims=True)
+            log_norm = np.log(np.exp(shifted).sum(axis=1))
+            loss = float(np.mean(log_norm - shifted[np.arange(n), y]))
+        except FloatingPointError:
+            raise _diverged("the loss") from None
     probs = np.exp(shifted - log_norm[:, None])
     probs[np.arange(n), y] -= 1.0
     return loss, probs / n
