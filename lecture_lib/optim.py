@@ -225,6 +225,40 @@ class Momentum(Optimizer):
         w -= self.eta * v
 
 
+class HeavyBall(Optimizer):
+    """SGD with momentum in the d2l.ai / PyTorch convention (no factor 1-β), for comparison.
+
+    v_t = β v_{t-1} + Δ_t        (v_0 = 0; PyTorch ``SGD(momentum=β)``, d2l.ai's momentum)
+
+    w_t = w_{t-1} - η v_t
+
+    From v_0 = 0 this v_t is exactly the slides' v_t / (1-β) (:class:`Momentum`), so
+    ``HeavyBall(eta * (1 - beta), beta)`` walks the same path as ``Momentum(eta, beta)``:
+    the two conventions differ by a rescaled learning rate, not in the path they can reach.
+
+    Parameters
+    ----------
+    eta : float
+        Learning rate η > 0.
+    beta : float
+        0 <= β < 1.
+    """
+
+    def __init__(self, eta: float, beta: float) -> None:
+        super().__init__()
+        self.eta = _check_eta(eta)
+        self.beta = _check_beta("beta", beta)
+        self._v: list[np.ndarray] = []
+
+    def _reset_state(self) -> None:
+        self._v = []
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        v = _lazy(self._v, i, w)
+        v[...] = self.beta * v + delta
+        w -= self.eta * v
+
+
 class RMSProp(Optimizer):
     """RMSProp: SGD with a per-component learning rate, slide "RMSProp".
 

@@ -172,12 +172,15 @@ class Path:
         w left the escape box (``ESCAPE_FACTOR`` times the plotting box) or became non-finite.
     diverged_at : int or None
         The step t whose w_t left; then ``len(w) == diverged_at``.
+    escape : numpy.ndarray or None
+        That w_t (outside the escape box, possibly inf or nan), to draw the direction it left in.
     """
 
     w: np.ndarray
     E: np.ndarray
     diverged: bool = False
     diverged_at: int | None = None
+    escape: np.ndarray | None = None
 
 
 def run(
@@ -232,13 +235,80 @@ def run(
     path = np.empty((steps + 1, 2))
     path[0] = w
     optimizer.reset()
-    diverged_at = None
+    diverged_at, escape = None, None
     for t in range(1, steps + 1):
         optimizer.step([w], [surface.grad(w) + z[t - 1]])
         a, b = w.tolist()
         if not (abs(a - cx) <= rx and abs(b - cy) <= ry):  # also catches nan
-            diverged_at = t
+            diverged_at, escape = t, w.copy()
             break
         path[t] = w
     path = path[: (steps + 1 if diverged_at is None else diverged_at)]
-    return Path(path, surface.E(path), diverged_at is not None, diverged_at)
+    return Path(path, surface.E(path), diverged_at is not None, diverged_at, escape)
+
+
+def quadratic(a: float, b: float, *, name: str | None = None) -> Surface:
+    """The ravine family E(w) = ½ (a w1² + b w2²), curvatures a and b (> 0), minimum at 0.
+
+    ``quadratic(1, 20)`` is :data:`SURFACES` ``["ravine"]``; ``quadratic(1, k)`` for several k
+    rescales the steep coordinate's gradient by k (slide "Per-Component Learning Rate":
+    the learning rate each coordinate needs depends on that scale). Plain GD converges for
+    η < 2 / max(a, b).
+    """
+    if not (a > 0 and b > 0):
+        raise ValueError(f"curvatures a and b must be > 0, got {a!r}, {b!r}")
+    a, b = float(a), float(b)
+
+    def E(w: np.ndarray) -> np.ndarray:
+        w = np.asarray(w, dtype=float)
+        return 0.5 * (a * w[..., 0] ** 2 + b * w[..., 1] ** 2)
+
+    def grad(w: np.ndarray) -> np.ndarray:
+        return np.asarray(w, dtype=float) * (a, b)
+
+    return Surface(
+        name or f"½({a:g} w1² + {b:g} w2²)", E, grad, start=(-4.5, 1.5), xlim=(-5.0, 5.0),
+        ylim=(-2.5, 2.5), minimum=(0.0, 0.0),
+        difficulty=f"quadratic with curvatures {a:g} and {b:g}",
+    )
+
+
+def sign_changes(values: np.ndarray) -> int:
+    """How often a sequence changes sign (zeros skipped): the oscillation count across a ravine."""
+    signs = np.sign(np.asarray(values, dtype=float))
+    signs = signs[signs != 0]
+    return int(np.count_nonzero(signs[1:] != signs[:-1]))
+
+
+def inside_part(path: Path, xlim, ylim) -> tuple[np.ndarray, np.ndarray | None]:
+    """The part of a path to draw in the box ``xlim`` × ``ylim``, and where it left for good.
+
+    For a path that ends inside the box: (all its points, None). For one that ends outside it
+    (it diverged, or wandered off): the points up to the last one inside the box, followed by
+    the point where the next segment crosses the box edge, and that edge point (where to draw a
+    marker). A path whose start is outside gives (its start, its start).
+    """
+    w = path.w
+    if path.escape is not None:
+        w = np.vstack([w, path.escape[None, :]])
+    (x0, x1), (y0, y1) = xlim, ylim
+    inside = (w[:, 0] >= x0) & (w[:, 0] <= x1) & (w[:, 1] >= y0) & (w[:, 1] <= y1)
+    if inside[-1]:
+        return w, None
+    if not inside.any():
+        return w[:1], w[0].copy()
+    j = int(np.flatnonzero(inside)[-1])
+    a, b = w[j], w[j + 1]
+    d = b - a
+    if not np.all(np.isfinite(d)):
+        return w[: j + 1], a.copy()
+    # largest s in [0, 1] with a + s d inside the box
+    s = 1.0
+    for k, (lo, hi) in enumerate((xlim, ylim)):
+        if d[k] > 0:
+            s = min(s, (hi - a[k]) / d[k])
+        elif d[k] < 0:
+            s = min(s, (lo - a[k]) / d[k])
+    edge = a + max(s, 0.0) * d
+    return np.vstack([w[: j + 1], edge[None, :]]), edge
+

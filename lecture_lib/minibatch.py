@@ -1,0 +1,151 @@
+"""Minibatch SG on the digits: slide "Difficulty of Deep Learning Optimization", the
+stability <> computation trade-off.
+
+The minibatch gradient Δ of a batch of B samples drawn *without replacement* from the N
+training samples is an unbiased estimate of the full gradient ∇E = (1/N) Σ_n g_n (g_n the
+gradient of sample n's error). Its variance (summed over all weights) is the classic result of
+sampling without replacement::
+
+    E ‖Δ - ∇E‖² = (σ² / B) · (N - B) / (N - 1),     σ² = (1/N) Σ_n ‖g_n - ∇E‖²
+
+so it falls like 1/B for B ≪ N, and to exactly 0 at B = N (the full batch). One minibatch step
+costs about B/N of a full-gradient step: that is the trade-off.
+
+:func:`per_sample_variance` computes σ² exactly from one backprop pass over all N samples;
+:func:`minibatch_variance` *measures* E ‖Δ - ∇E‖² by drawing batches, so the formula can be
+checked against the measurement. :func:`digits_net` and :func:`train_each` give the notebook,
+the training dashboard and the benchmark the same network, initialization and batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from lecture_lib.network import MLP
+from lecture_lib.optim import Optimizer
+from lecture_lib.training import History, fit
+
+#: The digits network of notebook 02: 64 pixels, one tanh layer of 64 units, 10 scores.
+DIGITS_SIZES = (64, 64, 10)
+
+
+def digits_net(seed: int = 0, sizes=DIGITS_SIZES) -> MLP:
+    """A fresh tanh MLP with Xavier initialization for the digits; the same seed gives the
+    same initial weights."""
+    return MLP(list(sizes), activation="tanh", init="xavier", rng=np.random.default_rng(seed))
+
+
+def _flat(grads) -> np.ndarray:
+    return np.concatenate([np.ravel(g) for g in grads])
+
+
+def per_sample_variance(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[list, float]:
+    """The full gradient ∇E and σ² = (1/N) Σ_n ‖g_n - ∇E‖² of the per-sample gradients.
+
+    One backprop pass over all N rows: the trace holds x_n^(l-1) and δ_n^(l) (of the mean
+    loss, so δ_n = (1/N) × sample n's own δ), and sample n's gradient of W^(l) is
+    N x_n^(l-1) δ_n^(l)ᵀ, of b^(l) it is N δ_n^(l). Then ‖g_n‖² = Σ_l N² ‖δ_n^(l)‖²
+    (‖x_n^(l-1)‖² + 1) and σ² = mean_n ‖g_n‖² - ‖∇E‖².
+
+    Returns
+    -------
+    full_grad : list of numpy.ndarray
+        ∇E, aligned with ``model.params``.
+    sigma2 : float
+        σ².
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    n = len(X)
+    _, full_grad = model.loss_and_grads(X, y)
+    trace = model.trace
+    squared = np.zeros(n)
+    for ell in range(1, model.n_layers + 1):
+        x_sq = np.sum(trace.x[ell - 1] ** 2, axis=1)
+        delta_sq = np.sum((n * trace.delta[ell]) ** 2, axis=1)
+        squared += delta_sq * (x_sq + 1.0)
+    sigma2 = float(np.mean(squared) - np.sum(_flat(full_grad) ** 2))
+    return full_grad, sigma2
+
+
+def predicted_minibatch_variance(sigma2: float, batch_size, n: int) -> np.ndarray:
+    """E ‖Δ - ∇E‖² = (σ²/B) (N-B)/(N-1) for batches of B drawn without replacement from N."""
+    B = np.asarray(batch_size, dtype=float)
+    if np.any(B < 1) or np.any(B > n) or n < 2:
+        raise ValueError(f"need 1 <= batch_size <= n and n >= 2, got {batch_size!r}, n = {n}")
+    return sigma2 / B * (n - B) / (n - 1)
+
+
+def minibatch_variance(
+    model: MLP, X: np.ndarray, y: np.ndarray, batch_size: int, *, draws: int,
+    rng: np.random.Generator, full_grad=None,
+) -> float:
+    """Measured mean of ‖Δ - ∇E‖² over ``draws`` minibatches of ``batch_size`` samples, each
+    drawn without replacement (``rng.choice(N, B, replace=False)``).
+
+    Parameters
+    ----------
+    model : lecture_lib.network.MLP
+        Evaluated at its current weights (not changed).
+    X, y : numpy.ndarray
+        The N training samples.
+    batch_size : int
+        B, 1 <= B <= N.
+    draws : int
+        Number of minibatches averaged.
+    rng : numpy.random.Generator
+        Draws the batches.
+    full_grad : list of numpy.ndarray, optional
+        ∇E if already computed (:func:`per_sample_variance` returns it).
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    n = len(X)
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size must be in 1..{n}, got {batch_size!r}")
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws!r}")
+    if full_grad is None:
+        _, full_grad = model.loss_and_grads(X, y)
+    g = _flat(full_grad)
+    total = 0.0
+    for _ in range(draws):
+        batch = rng.choice(n, size=batch_size, replace=False)
+        _, grads = model.loss_and_grads(X[batch], y[batch])
+        total += float(np.sum((_flat(grads) - g) ** 2))
+    return total / draws
+
+
+def train_each(
+    optimizers: dict[str, Optimizer], splits, *, epochs: int, batch_size: int, seed: int = 0,
+    sizes=DIGITS_SIZES, callback: Callable[[str, int, History], bool | None] | None = None,
+) -> dict[str, History]:
+    """Train one :func:`digits_net` per optimizer, all from the same initial weights and with
+    the same sequence of minibatches (the shuffling rng is seeded alike), so the curves differ
+    only by the update rule.
+
+    Parameters
+    ----------
+    optimizers : dict
+        Name → optimizer (reset before training).
+    splits : lecture_lib.data.Splits
+        Uses the training and validation parts.
+    epochs, batch_size : int
+        As in :func:`lecture_lib.training.fit`.
+    seed : int
+        Seeds the initial weights and the batch order.
+    callback : callable, optional
+        ``callback(name, epoch, history)`` after each epoch.
+    """
+    histories = {}
+    for name, optimizer in optimizers.items():
+        optimizer.reset()
+        model = digits_net(seed, sizes)
+        step_callback = None if callback is None else (
+            lambda epoch, history, name=name: callback(name, epoch, history))
+        histories[name] = fit(
+            model, optimizer, splits.X_train, splits.y_train, splits.X_val, splits.y_val,
+            epochs=epochs, batch_size=batch_size, rng=np.random.default_rng(seed + 1),
+            callback=step_callback,
+        )
+    return histories
