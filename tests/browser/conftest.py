@@ -1,0 +1,214 @@
+"""Fixtures of the real-browser tests: a JupyterLab (or Voila) server over a temporary copy of
+notebooks/, Debian's Chromium driven by Playwright, a folder for screenshots and the latency
+report printed at the end of the run.
+
+Skipped with a reason when Chromium or Playwright is missing, except under CI=true, where the
+tests must run: there a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+from pathlib import Path
+
+import pytest
+from browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    free_port,
+    random_token,
+    start_server,
+)
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SCREENSHOTS = Path(os.environ.get("BROWSER_TEST_SCREENSHOTS", REPO / "tests/browser/screenshots"))
+LATENCY_KEY = pytest.StashKey[dict]()
+NOTES_KEY = pytest.StashKey[list]()
+
+
+def _missing_or_fail(reason: str):
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}: the real-browser tests must run in CI", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_configure(config):
+    config.stash[LATENCY_KEY] = {}
+    config.stash[NOTES_KEY] = []
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def latency(pytestconfig) -> dict:
+    """dashboard name -> slider -> key-press-to-new-picture times in ms."""
+    return pytestconfig.stash[LATENCY_KEY]
+
+
+@pytest.fixture(scope="session")
+def notes(pytestconfig) -> list:
+    """Findings worth a look that are not failures (printed in the summary)."""
+    return pytestconfig.stash[NOTES_KEY]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _missing_or_fail(f"{CHROMIUM} not found (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing_or_fail("playwright is not installed (pip install -r requirements-test.txt)")
+    with sync_playwright() as playwright:
+        # headless=False plus --headless=new: Playwright adds no headless flag of its own, which
+        # Debian's Chromium wrapper needs (see the browser-tests note).
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=False, args=CHROMIUM_ARGS, timeout=60_000
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def notebook_copy(tmp_path_factory) -> Path:
+    """A temporary copy of notebooks/: the committed files are never touched."""
+    root = tmp_path_factory.mktemp("lab-root")
+    shutil.copytree(REPO / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return root / "notebooks"
+
+
+def _jupyter_env(home: Path) -> dict:
+    """Settings, workspaces and runtime files of the test server live in a temp dir, so neither
+    the developer's own JupyterLab settings nor another developer's server interfere."""
+    env = dict(os.environ)
+    for name, sub in [("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                      ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+                      ("JUPYTER_RUNTIME_DIR", "runtime"),
+                      ("JUPYTER_CONFIG_DIR", "config"),
+                      ("IPYTHONDIR", "ipython")]:
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[name] = str(home / sub)
+    env.pop("JUPYTER_TOKEN", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def lab_server(browser, notebook_copy, tmp_path_factory):
+    """JupyterLab on 127.0.0.1, a free port, a random token, over the notebook copy."""
+    home = tmp_path_factory.mktemp("lab-home")
+    port, token = free_port(), random_token()
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+        f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+        "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={notebook_copy}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.news_url=None", "--ServerApp.allow_root=True",
+    ]
+    server = start_server(command, port, token, home / "lab.log", _jupyter_env(home),
+                          ready_path="/api/status")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def voila_server(browser, tmp_path_factory):
+    """``voila notebooks/01_initialization.ipynb`` over a copy, on a free port with a token."""
+    root = tmp_path_factory.mktemp("voila-root")
+    shutil.copytree(REPO / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    home = tmp_path_factory.mktemp("voila-home")
+    port, token = free_port(), random_token()
+    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
+    command = [voila, "notebooks/01_initialization.ipynb", "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1", f"--Voila.token={token}", "--show_tracebacks=True"]
+    server = start_server(command, port, token, home / "voila.log", _jupyter_env(home),
+                          ready_path="/api/status", cwd=root)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# Console errors that are artifacts of the test's own kernel restart right after the notebook
+# opens (the debugger extension's pending debug_request is cancelled by the restart), not
+# something a student meets. Kept as narrow as the message itself.
+HARMLESS_CONSOLE = ("Could not restore the debugger state: Canceled future for debug_request",)
+
+
+def _record_console(page, msg) -> None:
+    if msg.type == "error" and not msg.text.startswith(HARMLESS_CONSOLE):
+        page.problems.append(f"console error: {msg.text}")
+
+
+@pytest.fixture
+def page_factory(browser):
+    """New pages whose console errors and uncaught exceptions are collected; closed at the end."""
+    contexts = []
+
+    def new_page():
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.problems = []
+        page.on("console", lambda msg: _record_console(page, msg))
+        page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def _stats(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"n": len(samples), "p50_ms": round(statistics.median(samples), 1),
+            "p90_ms": round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 1),
+            "max_ms": round(ordered[-1], 1)}
+
+
+def _line(samples: list[float]) -> str:
+    s = _stats(samples)
+    return (f"p50 {s['p50_ms']:.0f} ms, p90 {s['p90_ms']:.0f} ms, max {s['max_ms']:.0f} ms "
+            f"over {s['n']} key presses")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    report = config.stash.get(LATENCY_KEY, {})
+    notes = config.stash.get(NOTES_KEY, [])
+    if not report and not notes:
+        return
+    terminalreporter.section("real browser: key press on a slider -> new picture (Chromium)")
+    summary = {}
+    for name, per_slider in report.items():
+        samples = [ms for values in per_slider.values() for ms in values]
+        if not samples:
+            continue
+        summary[name] = {**_stats(samples), "per_slider": {
+            label: {**_stats(values), "samples_ms": [round(v, 1) for v in values]}
+            for label, values in per_slider.items()}}
+        terminalreporter.write_line(f"{name}: {_line(samples)}")
+        for label, values in per_slider.items():
+            terminalreporter.write_line(f"    {label}: {_line(values)}")
+    for note in notes:
+        terminalreporter.write_line(f"note: {note}")
+    if SCREENSHOTS.exists():
+        (SCREENSHOTS / "latency.json").write_text(json.dumps(summary, indent=1) + "\n")
+        terminalreporter.write_line(f"screenshots and latency.json in {SCREENSHOTS}")
+

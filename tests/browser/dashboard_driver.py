@@ -1,0 +1,189 @@
+"""Driving a rendered dashboard or quiz through the real UI: keys on slider handles, clicks on
+buttons, and a probe inside the page that times a key press to the new picture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from browser_support import PICTURE_TIMEOUT_S, QuizQuestion
+from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+# Armed before each action on one picture: a keydown listener (capture phase, so it runs before
+# the slider's own handler) stamps t0, a MutationObserver on the <img> stamps the first new src.
+ARM_PROBE = """(img) => {
+  const probe = window.__probe || (window.__probe = {});
+  if (probe.observer) probe.observer.disconnect();
+  if (probe.onKey) document.removeEventListener('keydown', probe.onKey, true);
+  probe.before = img.getAttribute('src');
+  probe.t0 = null;
+  probe.changed = null;
+  probe.onKey = () => { if (probe.t0 === null) probe.t0 = performance.now(); };
+  document.addEventListener('keydown', probe.onKey, true);
+  probe.observer = new MutationObserver(() => {
+    if (probe.changed === null && img.getAttribute('src') !== probe.before) {
+      probe.changed = performance.now();
+    }
+  });
+  probe.observer.observe(img, {attributes: true, attributeFilter: ['src']});
+}"""
+PICTURE_CHANGED = "() => window.__probe.changed !== null"
+PROBE_RESULT = "() => ({t0: window.__probe.t0, changed: window.__probe.changed})"
+
+
+@dataclass
+class DashboardReport:
+    latencies_ms: dict[str, list[float]] = field(default_factory=dict)  # per slider
+    controls: int = 0
+    actions: int = 0
+    text_only: list[str] = field(default_factory=list)  # changed the readout, not the picture
+
+
+class DashboardDriver:
+    """One dashboard: ``scope`` holds exactly one ``img.widget-image`` and its controls;
+    ``settle()`` returns once the kernel has handled the last message (idle)."""
+
+    def __init__(self, page: Page, scope: Locator, name: str, settle: Callable[[], None]):
+        self.page, self.scope, self.name, self.settle = page, scope, name, settle
+        self.img = scope.locator("img.widget-image")
+        self.report = DashboardReport()
+
+    # ---------------------------------------------------------------- one action
+    def _act(self, what: str, action: Callable[[], None], *, timed: str | None = None) -> bool:
+        """Do ``action``; True if the picture changed within PICTURE_TIMEOUT_S."""
+        self.img.evaluate(ARM_PROBE)
+        text_before = self.scope.inner_text()
+        action()
+        self.report.actions += 1
+        try:
+            self.page.wait_for_function(PICTURE_CHANGED, polling="raf",
+                                        timeout=PICTURE_TIMEOUT_S * 1000)
+        except PlaywrightTimeout:
+            self.settle()
+            if self.scope.inner_text() != text_before:
+                self.report.text_only.append(what)
+                return False
+            raise AssertionError(
+                f"{self.name}: {what} changed neither the picture nor any text within "
+                f"{PICTURE_TIMEOUT_S} s") from None
+        result = self.page.evaluate(PROBE_RESULT)
+        if timed and result["t0"] is not None:
+            samples = self.report.latencies_ms.setdefault(timed, [])
+            samples.append(result["changed"] - result["t0"])
+        self.settle()
+        return True
+
+    # ---------------------------------------------------------------- controls
+    def sliders(self) -> None:
+        handles = self.scope.locator(".widget-slider .noUi-handle")
+        for h in range(handles.count()):
+            handle = handles.nth(h)
+            self.report.controls += 1
+            label = self._slider_label(handle)
+            start = float(handle.get_attribute("aria-valuenow"))
+            high = float(handle.get_attribute("aria-valuemax"))
+            # A slider at (or near) its end stops moving: go the other way first.
+            up, down = ("ArrowRight", "ArrowLeft") if start < high else ("ArrowLeft", "ArrowRight")
+            moved = 0
+            for key in [up, up, up, down, down, down, "End", "Home"]:
+                moved += self._press(handle, label, key)
+            assert moved, f"{self.name}: no key moved {label}"
+
+    def _slider_label(self, handle: Locator) -> str:
+        slider = handle.locator("xpath=ancestor::*[contains(@class,'widget-slider')][1]")
+        text = slider.locator(".widget-label").first.inner_text().strip()
+        return f"slider '{text}'"
+
+    def _press(self, handle: Locator, label: str, key: str) -> bool:
+        """Press ``key`` on the focused handle; True if the slider's value moved (then the
+        picture must change: ``_act`` asserts it)."""
+        handle.focus()
+        before = handle.get_attribute("aria-valuenow")
+        low = float(handle.get_attribute("aria-valuemin"))
+        high = float(handle.get_attribute("aria-valuemax"))
+        now = float(before)
+        if (key in ("ArrowRight", "End") and now >= high) or (
+                key in ("ArrowLeft", "Home") and now <= low):
+            return False  # at its end: nothing to send, nothing to expect
+        self._act(f"{label} {key} (from {before})", lambda: self.page.keyboard.press(key),
+                  timed=label)
+        return True
+
+    def buttons(self) -> None:
+        groups = self.scope.locator(".widget-toggle-buttons")
+        for g in range(groups.count()):
+            group = groups.nth(g)
+            self.report.controls += 1
+            label = group.locator(".widget-label").first.inner_text().strip() or f"toggles {g}"
+            options = group.locator("button")
+            for o in range(options.count()):
+                option = options.nth(o)
+                if "mod-active" in (option.get_attribute("class") or ""):
+                    continue
+                text = option.inner_text().strip()
+                self._act(f"toggle '{label}' -> '{text}'", option.click)
+        for selector, kind in [("button.widget-button", "button"),
+                               ("button.widget-toggle-button:not(.widget-toggle-buttons *)",
+                                "toggle button")]:
+            buttons = self.scope.locator(selector)
+            for b in range(buttons.count()):
+                button = buttons.nth(b)
+                self.report.controls += 1
+                text = button.inner_text().strip()
+                self._act(f"{kind} '{text}'", button.click)
+        checkboxes = self.scope.locator(".widget-checkbox input[type=checkbox]")
+        for c in range(checkboxes.count()):
+            box = checkboxes.nth(c)
+            self.report.controls += 1
+            label = box.locator("xpath=ancestor::*[contains(@class,'widget-checkbox')][1]")
+            text = label.inner_text().strip()
+            for state in ("on", "off"):
+                self._act(f"checkbox '{text}' {state}", box.click)
+        dropdowns = self.scope.locator(".widget-dropdown select")
+        for d in range(dropdowns.count()):
+            select = dropdowns.nth(d)
+            self.report.controls += 1
+            values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+            current = select.input_value()
+            for value in values:
+                if value != current:
+                    self._act(f"dropdown -> {value}", lambda s=select, v=value: s.select_option(v))
+        radios = self.scope.locator(".widget-radio-box")
+        for r in range(radios.count()):
+            self.report.controls += 1
+            inputs = radios.nth(r).locator("input[type=radio]")
+            for i in range(inputs.count()):
+                if not inputs.nth(i).is_checked():
+                    self._act(f"radio {r} option {i}", inputs.nth(i).click)
+
+
+def answer_quiz(page: Page, scope: Locator, questions: list[QuizQuestion],
+                settle: Callable[[], None], name: str) -> None:
+    """Answer each question once wrong, then right, and check the feedback each time."""
+    boxes = scope.locator(".widget-radio-box")
+    assert boxes.count() == len(questions), (
+        f"{name}: {boxes.count()} questions in the page, {len(questions)} in the committed "
+        "static view")
+    for number, (box, question) in enumerate(
+            ((boxes.nth(q), questions[q]) for q in range(len(questions))), start=1):
+        labels = box.locator("label")
+        shown = [" ".join(labels.nth(i).inner_text().split()) for i in range(labels.count())]
+        assert shown == question.options, (
+            f"{name} question {number}: options in the page {shown} differ from the committed "
+            f"view {question.options}")
+        # Quiz layout: VBox([prompt, RadioButtons, feedback HTML]) per question.
+        feedback = box.locator("xpath=ancestor::*[contains(@class,'widget-vbox')][1]").locator(
+            ".widget-html").last
+        wrong = next(i for i in range(len(shown)) if i != question.answer)
+        for index, expected in [(wrong, "✘ Not quite"), (question.answer, "✔ Right.")]:
+            labels.nth(index).click()
+            try:
+                page.wait_for_function(
+                    "([el, text]) => el.textContent.trim().startsWith(text)",
+                    arg=[feedback.element_handle(), expected], timeout=5000)
+            except PlaywrightTimeout:
+                raise AssertionError(
+                    f"{name} question {number}: picking '{shown[index]}' should show "
+                    f"'{expected}', the page shows '{feedback.inner_text()}'") from None
+            settle()

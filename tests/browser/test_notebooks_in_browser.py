@@ -1,0 +1,160 @@
+"""Every notebook in notebooks/, run in JupyterLab in Chromium: no error output, every dashboard
+rendered and answering its controls through the real UI, every self-check giving feedback.
+
+    .venv/bin/python -m pytest tests/browser -rA
+
+Prints the key-press-to-picture p50 per dashboard and the folder of the screenshots.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from browser_support import KERNEL_TIMEOUT_S, REPO, RUN_ALL_TIMEOUT_S, plan_notebook
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+FIND_PANEL = """(path) => {
+  const app = window.jupyterapp;
+  if (!app || !app.shell) return false;
+  const panel = Array.from(app.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path && w.content && w.sessionContext);
+  if (!panel) return false;
+  window.__panel = panel;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return panel.sessionContext.isReady && !!kernel && kernel.status === 'idle'
+    && kernel.connectionStatus === 'connected';
+}"""
+KERNEL_IDLE = """() => {
+  const session = window.__panel.sessionContext.session, kernel = session && session.kernel;
+  return !!kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
+}"""
+RESTART = "async () => { await window.__panel.sessionContext.restartKernel(); }"
+CLEAR_AND_RUN_ALL = """async () => {
+  const app = window.jupyterapp;
+  app.shell.activateById(window.__panel.id);
+  window.__runAll = {done: false, ok: null, error: null};
+  await app.commands.execute('notebook:clear-all-cell-outputs');
+  app.commands.execute('notebook:run-all-cells').then(
+    ok => { window.__runAll.ok = ok; window.__runAll.done = true; },
+    error => { window.__runAll.error = String(error); window.__runAll.done = true; });
+}"""
+RUN_ALL_DONE = """() => window.__runAll.done
+  && window.__panel.sessionContext.session.kernel.status === 'idle'"""
+CELL_STATE = """() => {
+  const panel = window.__panel, cells = panel.content.model.cells, result = [];
+  panel.content.widgets.forEach((w, i) => w.node.setAttribute('data-test-cell', String(i)));
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    const outputs = cell.outputs.toJSON().map(o => ({
+      type: o.output_type, name: o.name || null,
+      text: o.output_type === 'error' ? `${o.ename}: ${o.evalue}`
+        : (Array.isArray(o.text) ? o.text.join('') : (o.text || '')),
+    }));
+    result.push({index: i, count: cell.executionCount, outputs: outputs});
+  }
+  return result;
+}"""
+SCROLL_TO = """async (i) => {
+  const panel = window.__panel;
+  if (panel.content.scrollToItem) await panel.content.scrollToItem(i, 'start');
+  panel.content.widgets[i].node.scrollIntoView({block: 'start'});
+}"""
+SHUTDOWN = "async () => { if (window.__panel) await window.__panel.sessionContext.shutdown(); }"
+BAD_STDERR = re.compile(r"Traceback|Error|Exception|Warning")
+
+
+def _wait(page, script, what: str, timeout_s: float, arg=None) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(script, arg=arg, timeout=timeout_s * 1000, polling=250)
+    except PlaywrightTimeout:
+        raise AssertionError(f"timed out after {timeout_s} s waiting for {what}") from None
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_in_jupyterlab(notebook: Path, lab_server, page_factory, screenshot_dir,
+                                latency, notes):
+    from dashboard_driver import DashboardDriver, answer_quiz
+
+    plan = plan_notebook(notebook)
+    page = page_factory()
+    started = time.monotonic()
+
+    def phase(what: str) -> None:
+        print(f"{notebook.stem}: {what} at {time.monotonic() - started:.1f} s", flush=True)
+
+    url = (f"{lab_server.url}/lab/workspaces/test-{notebook.stem}/tree/{notebook.name}"
+           f"?token={lab_server.token}")
+    page.goto(url, wait_until="domcontentloaded", timeout=KERNEL_TIMEOUT_S * 1000)
+    try:
+        _wait(page, FIND_PANEL, f"{notebook.name} to open with an idle kernel", KERNEL_TIMEOUT_S,
+              arg=notebook.name)
+        # Committed notebooks carry outputs and counts: restart, clear, run all (the note).
+        phase("kernel idle")
+        page.evaluate(RESTART)
+        _wait(page, KERNEL_IDLE, "the restarted kernel to be idle", KERNEL_TIMEOUT_S)
+        page.evaluate(CLEAR_AND_RUN_ALL)
+        _wait(page, RUN_ALL_DONE, f"run-all of {notebook.name} and an idle kernel",
+              RUN_ALL_TIMEOUT_S)
+        phase("run-all done")
+        run = page.evaluate("() => window.__runAll")
+        cells = page.evaluate(CELL_STATE)
+
+        errors = [f"cell {c['index']}: {o['text'][:400]}" for c in cells for o in c["outputs"]
+                  if o["type"] == "error"
+                  or (o["name"] == "stderr" and BAD_STDERR.search(o["text"]))]
+        assert not errors, f"{notebook.name} shows error output:\n" + "\n".join(errors)
+        assert run["error"] is None and run["ok"] is not False, f"run-all failed: {run}"
+        counts = [c["count"] for c in cells]
+        assert counts == list(range(1, len(cells) + 1)), f"execution counts after run-all: {counts}"
+        stderr = [o["text"] for c in cells for o in c["outputs"] if o["name"] == "stderr"]
+        if stderr:
+            notes.append(f"{notebook.name}: stderr output {stderr}")
+        traceback_nodes = page.locator(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+        assert traceback_nodes.count() == len(stderr), "stderr in the page but not in the model"
+
+        settle = lambda: _wait(page, KERNEL_IDLE, "the kernel to be idle", 60)  # noqa: E731
+        images = page.locator(".jp-Notebook img.widget-image")
+        _wait(page, "(n) => document.querySelectorAll('.jp-Notebook img.widget-image').length"
+              " >= n && [...document.querySelectorAll('.jp-Notebook img.widget-image')]"
+              ".every(img => img.getAttribute('src'))", f"{len(plan.dashboards)} dashboard "
+              "pictures to render", 60, arg=len(plan.dashboards))
+        assert images.count() == len(plan.dashboards), (
+            f"{images.count()} img.widget-image in the page, {len(plan.dashboards)} dashboards "
+            "in the committed notebook")
+        widget_errors = page.locator(".jp-Notebook").get_by_text("Error displaying widget")
+        assert widget_errors.count() == 0, "a widget failed to display"
+
+        for number, index in enumerate(plan.dashboards, start=1):
+            page.evaluate(SCROLL_TO, index)
+            scope = page.locator(f'[data-test-cell="{index}"] .jp-Cell-outputArea')
+            name = f"{notebook.stem} #{number} {plan.titles[index]}"
+            assert scope.locator("img.widget-image").count() == 1, f"{name}: no picture"
+            scope.screenshot(path=screenshot_dir / f"{notebook.stem}_dashboard{number}_start.png")
+            driver = DashboardDriver(page, scope, name, settle)
+            driver.sliders()
+            driver.buttons()
+            assert driver.report.controls, f"{name}: no control found"
+            latency[name] = driver.report.latencies_ms
+            for what in driver.report.text_only:
+                notes.append(f"{name}: {what} changed the readout, not the picture")
+            scope.screenshot(path=screenshot_dir / f"{notebook.stem}_dashboard{number}_moved.png")
+            phase(f"dashboard {number} driven")
+
+        for number, (index, questions) in enumerate(plan.quizzes.items(), start=1):
+            page.evaluate(SCROLL_TO, index)
+            scope = page.locator(f'[data-test-cell="{index}"] .jp-Cell-outputArea')
+            answer_quiz(page, scope, questions, settle, f"{notebook.stem} quiz {number}")
+            scope.screenshot(path=screenshot_dir / f"{notebook.stem}_quiz{number}.png")
+
+        phase("quizzes answered")
+        assert not page.problems, "browser console:\n" + "\n".join(page.problems)
+    finally:
+        page.evaluate(SHUTDOWN)
