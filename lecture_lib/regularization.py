@@ -201,14 +201,21 @@ def softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def thinned_average(
-    net, X: np.ndarray, K: int, *, rng: np.random.Generator, per_row: bool = True
+    net,
+    X: np.ndarray,
+    K: int,
+    *,
+    rng: np.random.Generator,
+    per_row: bool = True,
+    probabilities: bool = True,
 ) -> np.ndarray:
-    """Running averages of the softmax outputs of K random thinned networks.
+    """Running averages of the softmax outputs (or scores) of K random thinned networks.
 
     "Dropout: implicit aggregation of many thinner networks" (slides): net k is ``net`` with the
     keep-masks of draw k (inverted scaling). Returns an array of shape (K, N, classes) whose
     entry k-1 is the average over the first k nets, so one call gives every K up to ``K``.
-    With ``per_row=True`` every row gets its own thinned nets (as in training).
+    With ``per_row=True`` every row gets its own thinned nets (as in training). With
+    ``probabilities=False`` the output scores s^(L) are averaged instead of softmax(s^(L)).
     """
     K = check_count("K", K)
     X = np.asarray(X, dtype=float)
@@ -216,7 +223,8 @@ def thinned_average(
     averages = np.empty((K,) + total.shape)
     for k in range(K):
         masks = draw_masks(net, len(X) if per_row else None, rng=rng)
-        total += softmax(dropout_forward(net, X, masks=masks))
+        scores = dropout_forward(net, X, masks=masks)
+        total += softmax(scores) if probabilities else scores
         averages[k] = total / (k + 1)
     return averages
 
