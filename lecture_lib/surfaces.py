@@ -93,12 +93,14 @@ def _ravine_grad(w: np.ndarray) -> np.ndarray:
 
 def _plateau_E(w: np.ndarray) -> np.ndarray:
     w = np.asarray(w, dtype=float)
-    return 1.0 - np.exp(-(w[..., 0] ** 2 + w[..., 1] ** 2))
+    with np.errstate(under="ignore"):  # far out, exp(-|w|²) is 0: the right answer
+        return 1.0 - np.exp(-(w[..., 0] ** 2 + w[..., 1] ** 2))
 
 
 def _plateau_grad(w: np.ndarray) -> np.ndarray:
     w = np.asarray(w, dtype=float)
-    return 2.0 * w * np.exp(-(w[..., 0] ** 2 + w[..., 1] ** 2))[..., None]
+    with np.errstate(under="ignore"):
+        return 2.0 * w * np.exp(-(w[..., 0] ** 2 + w[..., 1] ** 2))[..., None]
 
 
 def _saddle_E(w: np.ndarray) -> np.ndarray:
@@ -284,9 +286,10 @@ def inside_part(path: Path, xlim, ylim) -> tuple[np.ndarray, np.ndarray | None]:
     """The part of a path to draw in the box ``xlim`` × ``ylim``, and where it left for good.
 
     For a path that ends inside the box: (all its points, None). For one that ends outside it
-    (it diverged, or wandered off): the points up to the last one inside the box, followed by
-    the point where the next segment crosses the box edge, and that edge point (where to draw a
-    marker). A path whose start is outside gives (its start, its start).
+    (it diverged, or wandered off): the points up to the last one inside the box (earlier
+    excursions that came back are kept; axes clip them), followed by the point where the next
+    segment crosses the box edge, and that edge point (where to draw a marker). A path that is
+    never inside gives (its start, its start).
     """
     w = path.w
     if path.escape is not None:

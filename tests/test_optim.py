@@ -433,3 +433,27 @@ def test_momentum_without_one_minus_beta_is_a_rescaled_eta():
     params, grads = random_problem(9)
     assert_same_path(run_optimizer(Momentum(eta, beta), params, grads),
                      run_scalar(d2l, params, grads), tol=1e-10)
+
+
+def test_heavy_ball_matches_its_recursion_and_the_slide_with_rescaled_eta():
+    """d2l / PyTorch v_t = β v_{t-1} + Δ_t: written out, and equal to the slide's rule."""
+    from lecture_lib.optim import HeavyBall
+
+    eta, beta = 0.05, 0.9
+
+    def heavy(w, deltas):
+        ws, v = [w], 0.0
+        for d in deltas:
+            v = beta * v + d
+            w = w - eta * v
+            ws.append(w)
+        return ws
+
+    params, grads = random_problem(11)
+    assert_same_path(run_optimizer(HeavyBall(eta, beta), params, grads),
+                     run_scalar(heavy, params, grads))
+    assert_same_path(run_optimizer(HeavyBall(eta * (1 - beta), beta), params, grads),
+                     run_optimizer(Momentum(eta, beta), params, grads), tol=1e-10)
+    for bad in ({"eta": 0.0, "beta": 0.5}, {"eta": 0.1, "beta": 1.0}):
+        with pytest.raises(ValueError):
+            HeavyBall(**bad)

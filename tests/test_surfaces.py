@@ -151,3 +151,44 @@ def test_run_validates():
         run("ravine", SGD(0.1), steps=-1)
     with pytest.raises(KeyError):
         run("cliff", SGD(0.1), steps=10)
+
+
+def test_quadratic_family_contains_the_ravine():
+    from lecture_lib.surfaces import quadratic
+
+    ravine, q = SURFACES["ravine"], quadratic(1.0, 20.0)
+    points = np.random.default_rng(0).standard_normal((7, 2)) * 3
+    assert np.array_equal(q.E(points), ravine.E(points))
+    assert np.array_equal(q.grad(points), ravine.grad(points))
+    w = np.array([0.3, -1.1])
+    g = numerical_gradient(lambda: float(quadratic(2.0, 7.0).E(w)), w)
+    assert rel_error(quadratic(2.0, 7.0).grad(w), g) < 1e-7
+    with pytest.raises(ValueError):
+        quadratic(0.0, 1.0)
+
+
+def test_sign_changes():
+    from lecture_lib.surfaces import sign_changes
+
+    assert sign_changes([1, -1, 2, 0, -3, -4, 5]) == 4
+    assert sign_changes([0, 0, 1, 2]) == 0
+    assert sign_changes([]) == 0
+
+
+def test_inside_part_ends_on_the_edge():
+    from lecture_lib.surfaces import inside_part
+
+    surface = SURFACES["ravine"]
+    path = run(surface, SGD(0.15), steps=50)  # above 2/20: diverges
+    assert path.diverged and path.escape is not None
+    points, edge = inside_part(path, surface.xlim, surface.ylim)
+    (x0, x1), (y0, y1) = surface.xlim, surface.ylim
+    assert np.array_equal(points[-1], edge)
+    assert min(abs(edge[0] - x0), abs(edge[0] - x1), abs(edge[1] - y0), abs(edge[1] - y1)) < 1e-12
+    # the edge point lies on the segment from the last point inside
+    a, b = points[-2], np.vstack([path.w, path.escape])[len(points) - 1]
+    s = (edge - a) / (b - a)
+    assert np.allclose(s, s[0]) and 0 <= s[0] <= 1
+    calm = run(surface, SGD(0.01), steps=50)
+    points, edge = inside_part(calm, surface.xlim, surface.ylim)
+    assert edge is None and np.array_equal(points, calm.w)

@@ -171,6 +171,8 @@ class SurfaceExplorer(Dashboard):
         self._contours = None
         self.blit.moving = [*self.lines.values(), *self.ends.values(), *self.exits.values(),
                             *self.gaps.values()]
+        for artist in self.blit.moving:  # the layout is static: moving artists never change it
+            artist.set_in_layout(False)
 
     def _draw_surface(self, name: str) -> None:
         """Static per surface: contours, start and minimum, box; then a new background."""
@@ -373,6 +375,8 @@ class TrainingExplorer(Dashboard):
         self.blit.moving = [self.old_val_loss, self.old_val_acc, self.train_loss,
                             self.val_loss, self.best, self.train_acc, self.val_acc,
                             self.message]
+        for artist in self.blit.moving:
+            artist.set_in_layout(False)
 
     # ------------------------------------------------------------------ training
     def optimizer(self) -> Optimizer:
@@ -402,8 +406,8 @@ class TrainingExplorer(Dashboard):
                           else np.clip(1.0 - np.asarray(values), *ERROR_SPAN))
                 old.set_data(np.arange(1, len(values) + 1), values)
         self.history = History()
-        self._draw_history(self.history, "")
         self.renders = 0
+        self._draw_history(self.history, "")  # cleared curves: the run has started
         setting = self._setting()
         start = time.perf_counter()
         last_render = [start]
