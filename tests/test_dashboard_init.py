@@ -1,0 +1,325 @@
+"""The initialization dashboard, driven without a browser: set a control's value, read what the
+picture and the plotted data now show. The physics checks (He keeps ReLU's forward variance,
+c = 1 halves it per layer, Xavier keeps tanh's in the linear regime) do not depend on the code.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from lecture_lib.dashboards import InitializationDashboard
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TEXT_PLAIN = "Initialization dashboard: run the notebook to move the sliders"
+
+
+@pytest.fixture(scope="module")
+def dash():
+    """One dashboard for the module (construction takes about a second). Its ``update`` is
+    wrapped on the instance so that numpy warnings are recorded even though the widget
+    observer silences them (``_update_quietly``): the observer looks ``update`` up on the
+    instance, so every control move goes through the wrapper."""
+    dash = InitializationDashboard()
+    real_update = dash.update
+    dash.caught = []
+
+    def recording_update():
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+            warnings.simplefilter("always")
+            real_update()
+        dash.caught.extend(caught)
+
+    dash.update = recording_update
+    return dash
+
+
+@pytest.fixture
+def fresh(dash):
+    """The shared dashboard, reset to its default controls."""
+    dash.preset.value = "Xavier"
+    dash.c.value = 1.0
+    dash.width.value = 500
+    dash.depth.value = 10
+    dash.activation.value = "tanh"
+    dash.input_variance.value = 1.0
+    assert dash.preset.value == "Xavier"
+    dash.caught.clear()
+    return dash
+
+
+def plotted_arrays(dash):
+    arrays = {
+        "forward_measured": dash.forward_measured.get_ydata(),
+        "forward_theory": dash.forward_theory.get_ydata(),
+        "backward_measured": dash.backward_measured.get_ydata(),
+        "backward_theory": dash.backward_theory.get_ydata(),
+        "histograms": np.asarray(dash.hist_image.get_array()),
+    }
+    for i, line in enumerate(dash.fraction_lines):
+        if line.get_visible():
+            arrays[f"fraction_{i}"] = line.get_ydata()
+    return arrays
+
+
+def check_state(dash) -> bytes:
+    """What must hold after any control move: no numpy warning during the redraws, a valid
+    PNG, finite plotted data of the right length."""
+    assert not dash.caught, [str(w.message) for w in dash.caught]
+    png = bytes(dash.image.value)
+    assert png.startswith(PNG_MAGIC)
+    depth = dash.depth.value
+    for name, values in plotted_arrays(dash).items():
+        values = np.asarray(values, dtype=float)
+        assert np.all(np.isfinite(values)), name
+        assert values.shape[0] == depth, name
+    for name in ("var_x", "var_s", "var_delta", "saturated", "zero", "dead"):
+        assert np.all(np.isfinite(getattr(dash.stats, name))), name
+    return png
+
+
+# ---------------------------------------------------------------- controls
+
+
+def test_default_state(fresh):
+    png = check_state(fresh)
+    assert fresh.c.value == pytest.approx(1.0, rel=1e-12)
+    assert "Xavier" in fresh.readout.value
+    fresh.update()  # a redraw of the same controls draws the same picture
+    assert bytes(fresh.image.value) == png
+
+
+def test_recording_wrapper_sees_warnings(dash):
+    """The warning check above is not vacuous: a warning inside update() is recorded even
+    when the update runs through the silencing observer."""
+    real = dash.update
+
+    def noisy():
+        real()
+        np.log(np.zeros(1))
+
+    dash.update = noisy
+    try:
+        dash._update_quietly()  # the observer's path: silences everything
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+            warnings.simplefilter("always")
+            noisy()
+        assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+    finally:
+        dash.update = real
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_c_slider_sweep_including_ends(fresh, activation):
+    fresh.activation.value = activation
+    lo, hi = 10.0**fresh.c.min, 10.0**fresh.c.max
+    seen = [check_state(fresh)]
+    for c in (lo, 0.1, 2.0, hi):
+        fresh.c.value = c
+        assert fresh.c.value == pytest.approx(c)
+        assert fresh.preset.value == "random c/d"
+        png = check_state(fresh)
+        assert png != seen[-1], f"picture did not change at c = {c}"
+        seen.append(png)
+        assert f"var(w) = c/d = {fresh.c.value:.3g}/500" in fresh.readout.value
+
+
+def test_presets(fresh):
+    seen = {}
+    for preset in ("zeros", "constant", "He", "Xavier", "random c/d"):
+        fresh.preset.value = preset
+        seen[preset] = check_state(fresh)
+    assert seen["zeros"] != seen["constant"] != seen["He"] != seen["Xavier"]
+    # "random c/d" keeps Xavier's c = 1, so the same weights: the picture must not change
+    assert seen["random c/d"] == seen["Xavier"]
+    fresh.preset.value = "He"
+    assert fresh.c.value == pytest.approx(2.0, rel=1e-12)
+    fresh.preset.value = "Xavier"
+    assert fresh.c.value == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("width", [20, 130, 500])
+def test_xavier_is_c1_and_he_is_c2_at_any_width(fresh, width):
+    fresh.width.value = width
+    fresh.preset.value = "He"
+    assert fresh.c.value == pytest.approx(2 / width * width, rel=1e-12)
+    assert fresh.weight_variance() == pytest.approx(2 / width, rel=1e-12)
+    fresh.preset.value = "Xavier"
+    assert fresh.c.value == pytest.approx(2 / (width + width) * width, rel=1e-12)
+    assert fresh.weight_variance() == pytest.approx(1 / width, rel=1e-12)
+
+
+def test_moving_c_leaves_he_and_xavier(fresh):
+    fresh.preset.value = "He"
+    fresh.c.value = 3.0
+    assert fresh.preset.value == "random c/d"
+    assert fresh.c.value == pytest.approx(3.0)
+    fresh.preset.value = "Xavier"
+    fresh.c.value = 0.5
+    assert fresh.preset.value == "random c/d"
+    check_state(fresh)
+
+
+def test_moving_c_keeps_constant_preset(fresh):
+    fresh.preset.value = "constant"
+    before = check_state(fresh)
+    fresh.c.value = 4.0
+    assert fresh.preset.value == "constant"
+    assert check_state(fresh) != before
+    assert "constant" in fresh.readout.value
+    assert f"{math.sqrt(4.0 / 500):.3g}" in fresh.readout.value
+
+
+def test_readout_names_the_scheme(fresh):
+    expected = {"Xavier": "Xavier", "He": "He: 2/d", "zeros": "all-zero",
+                "constant": "constant weights", "random c/d": "var(w) = c/d"}
+    for preset, words in expected.items():
+        fresh.preset.value = preset
+        assert words in fresh.readout.value, (preset, fresh.readout.value)
+
+
+def test_depth_width_and_input_variance_extremes(fresh):
+    """Each control alone at its ends (tanh; test_extremes_combined does ReLU at the
+    corners)."""
+    for control, values in ((fresh.depth, [fresh.depth.min, fresh.depth.max]),
+                            (fresh.width, [fresh.width.min, fresh.width.max]),
+                            (fresh.input_variance, [10.0**fresh.input_variance.min,
+                                                    10.0**fresh.input_variance.max])):
+        for value in values:
+            before = bytes(fresh.image.value)
+            control.value = value
+            assert control.value == pytest.approx(value)
+            png = check_state(fresh)
+            assert png != before, f"{control.description} = {value}: picture unchanged"
+    assert fresh.depth.max == 20 and fresh.depth.min == 2
+
+
+def test_extremes_combined(fresh):
+    """The corners of the controls at the deepest network: largest c and input variance (the
+    overflow risk), smallest c, input variance and width (underflow), both activations, and
+    the two degenerate presets. Every intermediate redraw is checked for warnings too."""
+    c_max, c_min = 10.0**fresh.c.max, 10.0**fresh.c.min
+    v_max, v_min = 10.0**fresh.input_variance.max, 10.0**fresh.input_variance.min
+    fresh.activation.value = "relu"
+    fresh.depth.value = fresh.depth.max
+    fresh.input_variance.value = v_max
+    fresh.c.value = c_max
+    check_state(fresh)
+    assert "Overflow" not in fresh.readout.value
+    fresh.input_variance.value = v_min
+    fresh.c.value = c_min
+    fresh.width.value = fresh.width.min
+    check_state(fresh)
+    fresh.activation.value = "tanh"
+    check_state(fresh)
+    fresh.input_variance.value = v_max
+    fresh.c.value = c_max
+    fresh.width.value = fresh.width.max
+    check_state(fresh)
+    for preset in ("zeros", "constant"):
+        fresh.preset.value = preset
+        check_state(fresh)
+
+
+def test_activation_toggle_changes_picture(fresh):
+    a = check_state(fresh)
+    fresh.activation.value = "relu"
+    b = check_state(fresh)
+    fresh.activation.value = "tanh"
+    c = check_state(fresh)
+    assert a != b
+    assert a == c  # same draws: back to the same picture
+
+
+def test_picture_depends_on_controls_not_on_path(fresh):
+    """Same controls, same picture, whatever was moved before. (Regression: the legends are
+    drawn into the static background on a depth or activation change; when they were built
+    from the animated "linear theory" lines, a redraw under the "constant" preset, where
+    those lines are hidden, lost the dashed legend sample until the next redraw.)"""
+    clean = check_state(fresh)
+    fresh.preset.value = "constant"
+    fresh.depth.value = 11
+    fresh.depth.value = 10  # background redrawn while the theory lines are hidden
+    fresh.preset.value = "Xavier"
+    assert fresh.c.value == pytest.approx(1.0)
+    after = check_state(fresh)
+    assert after == clean, "the picture of the same controls depends on earlier moves"
+
+
+def test_mimebundle(fresh):
+    bundle = fresh._repr_mimebundle_()
+    assert bundle["text/plain"] == TEXT_PLAIN
+    assert base64.b64decode(bundle["image/png"]) == bytes(fresh.image.value)
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    fresh.c.value = 5.0
+    bundle2 = fresh._repr_mimebundle_()
+    assert bundle2["text/plain"] == TEXT_PLAIN
+    assert bundle2["image/png"] != bundle["image/png"]
+
+
+# ---------------------------------------------------------------- physics
+
+
+def test_he_relu_keeps_forward_variance_and_half_the_units_zero(fresh):
+    fresh.activation.value = "relu"
+    fresh.preset.value = "He"
+    assert fresh.depth.value == 10
+    var_s = np.asarray(fresh.forward_measured.get_ydata())
+    assert len(var_s) == 10
+    ratio = var_s / var_s[0]
+    assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
+    # var(s^(1)) = d var(w) var(x0) = 2 for unit input variance
+    assert var_s[0] == pytest.approx(2.0, rel=0.1)
+    zero = np.asarray(fresh.fraction_lines[0].get_ydata())  # symmetric scores: half below 0
+    np.testing.assert_allclose(zero, 0.5, atol=0.05)
+
+
+def test_relu_c1_halves_forward_variance_per_layer(fresh):
+    fresh.activation.value = "relu"
+    fresh.preset.value = "random c/d"
+    fresh.c.value = 1.0
+    var_s = np.asarray(fresh.forward_measured.get_ydata())
+    per_layer = var_s[1:] / var_s[:-1]
+    np.testing.assert_allclose(per_layer, 0.5, atol=0.1)
+    assert var_s[-1] / var_s[0] == pytest.approx(0.5**9, rel=0.5)
+
+
+def test_xavier_tanh_small_inputs_keep_variance_forward_and_backward(fresh):
+    fresh.input_variance.value = 10.0**fresh.input_variance.min  # 1e-3: linear regime
+    var_x0 = fresh.input_variance.value
+    var_x = np.asarray(fresh.forward_measured.get_ydata())
+    np.testing.assert_allclose(var_x / var_x0, 1.0, atol=0.15)
+    var_delta = np.asarray(fresh.backward_measured.get_ydata())
+    np.testing.assert_allclose(var_delta, 1.0, atol=0.15)  # var(delta^(L)) = 1, gain d/d = 1
+
+
+def test_tanh_large_c_saturates(fresh):
+    fresh.c.value = 10.0**fresh.c.max
+    saturated = np.asarray(fresh.fraction_lines[0].get_ydata())
+    assert saturated[-1] > 0.5
+    fresh.c.value = 1.0
+    assert np.asarray(fresh.fraction_lines[0].get_ydata())[-1] < 0.05
+
+
+def test_zeros_preset_shows_zero_activity(fresh):
+    fresh.preset.value = "zeros"
+    assert np.all(fresh.stats.var_x == 0)
+    assert np.all(fresh.stats.var_delta == 0)
+    assert fresh.weight_variance() == 0.0
+
+
+def test_constant_preset_clones_units(fresh):
+    """Every unit of a hidden layer computes the same: zero variance across units on each
+    sample."""
+    fresh.preset.value = "constant"
+    fresh.input_variance.value = 1.0
+    # per sample, all units equal: the variance over all entries is only between samples
+    stats = fresh.stats
+    assert np.all(stats.var_x >= 0)
+    # dead-for-all fraction is 0 or 1 for cloned ReLU units
+    fresh.activation.value = "relu"
+    assert set(np.unique(fresh.stats.dead)) <= {0.0, 1.0}
