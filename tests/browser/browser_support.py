@@ -3,6 +3,7 @@ committed notebook which cells are dashboards and quizzes (and the quizzes' righ
 
 from __future__ import annotations
 
+import ast
 import json
 import secrets
 import socket
@@ -112,6 +113,7 @@ class NotebookPlan:
     titles: dict[int, str]
     quizzes: dict[int, list[QuizQuestion]]
     code_cells: int
+    executed: bool  # the committed notebook carries outputs
 
 
 def _text(node) -> str:
@@ -175,15 +177,34 @@ def quiz_answers(static_html: str) -> list[QuizQuestion]:
     return questions
 
 
+def quiz_answers_from_source(source: str) -> list[QuizQuestion]:
+    """Each ``Question(prompt, options, answer, ...)`` call of a cell's source, in order."""
+    calls = [node for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Question"]
+    questions = []
+    for call in sorted(calls, key=lambda node: (node.lineno, node.col_offset)):
+        arguments = dict(zip(["prompt", "options", "answer"], call.args))
+        arguments.update({keyword.arg: keyword.value for keyword in call.keywords})
+        options = [" ".join(o.split()) for o in ast.literal_eval(arguments["options"])]
+        questions.append(QuizQuestion(options, ast.literal_eval(arguments["answer"])))
+    return questions
+
+
 def plan_notebook(path: Path) -> NotebookPlan:
     """Dashboards are code cells whose committed output carries a widget view and a PNG
-    (``Dashboard._repr_mimebundle_``); quizzes carry a widget view and the static quiz HTML."""
+    (``Dashboard._repr_mimebundle_``); quizzes are cells that build ``Question``s (right answers
+    from the source, checked against the static quiz HTML when the notebook carries outputs)."""
     notebook = json.loads(path.read_text())
     dashboards, titles, quizzes, code_cells = [], {}, {}, 0
     for index, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] != "code":
             continue
         code_cells += 1
+        source = "".join(cell["source"])
+        lines = [line for line in source.splitlines() if line.strip()]
+        titles[index] = f"cell {index} `{lines[-1].strip()}`" if lines else f"cell {index}"
+        if "Question(" in source:
+            quizzes[index] = quiz_answers_from_source(source)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET_VIEW not in data:
@@ -192,5 +213,11 @@ def plan_notebook(path: Path) -> NotebookPlan:
                 dashboards.append(index)
                 titles[index] = "".join(data.get("text/plain", "dashboard")).split(":")[0]
             elif "<details>" in "".join(data.get("text/html", "")):
-                quizzes[index] = quiz_answers("".join(data["text/html"]))
-    return NotebookPlan(dashboards, titles, quizzes, code_cells)
+                static = quiz_answers("".join(data["text/html"]))
+                if index in quizzes and static != quizzes[index]:
+                    raise AssertionError(
+                        f"{path.name} cell {index}: the committed quiz output {static} does not "
+                        f"match its source {quizzes[index]}: re-execute the notebook")
+                quizzes[index] = static
+    executed = any(c.get("outputs") for c in notebook["cells"] if c["cell_type"] == "code")
+    return NotebookPlan(dashboards, titles, quizzes, code_cells, executed)

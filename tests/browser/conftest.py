@@ -103,6 +103,10 @@ def _jupyter_env(home: Path) -> dict:
         (home / sub).mkdir(parents=True, exist_ok=True)
         env[name] = str(home / sub)
     env.pop("JUPYTER_TOKEN", None)
+    # No "get notified about Jupyter news?" toast over the screenshots (and no fetch attempt).
+    notification = home / "settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True, exist_ok=True)
+    notification.write_text('{"fetchNews": "false", "checkForUpdates": false}\n')
     return env
 
 
@@ -162,7 +166,7 @@ def page_factory(browser):
     contexts = []
 
     def new_page():
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": 1600, "height": 1200})
         context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
