@@ -20,7 +20,6 @@ from lecture_lib.regularization import (
     plain_loss_and_grads,
     plain_to_inverted,
     sgd_same_masks,
-    softmax,
     thinned_average,
     thinned_weights,
 )
@@ -133,9 +132,12 @@ def test_thinned_average_running_mean_and_errors(data):
     averages = thinned_average(model, X, 5, rng=np.random.default_rng(8))
     assert averages.shape == (5, len(X), 3)
     assert np.allclose(averages.sum(axis=2), 1.0)
-    rng = np.random.default_rng(8)
-    first = softmax(dropout_forward(model, X, masks=draw_masks(model, len(X), rng=rng)))
-    assert np.allclose(averages[0], first)
+    k = np.arange(1, 6)[:, None, None]
+    members = np.diff(np.concatenate([np.zeros((1,) + averages.shape[1:]), averages * k]), axis=0)
+    assert np.allclose(members.sum(axis=2), 1.0) and members.min() > -1e-12  # each a softmax
+    assert not np.allclose(members[0], members[1])  # different thinned nets
+    shared = thinned_average(model, X, 3, rng=np.random.default_rng(8), per_row=False)
+    assert np.allclose(shared.sum(axis=2), 1.0)
     scores = thinned_average(model, X, 3, rng=np.random.default_rng(8), probabilities=False)
     assert not np.allclose(scores.sum(axis=2), 1.0)
     for bad in (0, 1.5, True, -2):
