@@ -74,8 +74,8 @@ def spirals(
 
     Returns ``X`` of shape (n_per_class * n_classes, 2), shifted to zero mean, and labels ``y``.
     """
-    if n_per_class < 1 or n_classes < 2 or noise < 0:
-        raise ValueError("need n_per_class >= 1, n_classes >= 2 and noise >= 0")
+    if n_per_class < 1 or n_classes < 2 or not np.isfinite(noise) or noise < 0:
+        raise ValueError("need n_per_class >= 1, n_classes >= 2 and a finite noise >= 0")
     radius = np.tile(np.linspace(0.05, 1.0, n_per_class), n_classes)
     y = np.repeat(np.arange(n_classes), n_per_class)
     angle = 4.0 * radius + 2 * np.pi * y / n_classes + noise * rng.standard_normal(radius.size)
@@ -87,6 +87,6 @@ def gaussian_inputs(
     n: int, d: int, *, variance: float = 1.0, rng: np.random.Generator
 ) -> np.ndarray:
     """``n`` samples of ``d`` independent zero-mean Gaussian features with the given variance."""
-    if variance < 0:
-        raise ValueError(f"variance must be >= 0, got {variance!r}")
+    if not np.isfinite(variance) or variance < 0:
+        raise ValueError(f"variance must be a finite number >= 0, got {variance!r}")
     return rng.standard_normal((n, d)) * np.sqrt(variance)

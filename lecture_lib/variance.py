@@ -131,7 +131,7 @@ def mlp_with_weight_variances(sizes, variances, *, activation: str, rng: np.rand
             f"need one variance per weight layer ({net.n_layers}), got {len(variances)}"
         )
     for W, var_w in zip(net.weights, variances):
-        if var_w < 0:
-            raise ValueError(f"weight variances must be >= 0, got {var_w!r}")
+        if not np.isfinite(var_w) or var_w < 0:
+            raise ValueError(f"weight variances must be finite numbers >= 0, got {var_w!r}")
         W *= np.sqrt(var_w)
     return net

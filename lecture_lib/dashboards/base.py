@@ -60,7 +60,7 @@ class Dashboard:
 
     def png(self) -> bytes:
         """PNG bytes of what the dashboard shows now."""
-        return self.image.value
+        return bytes(self.image.value)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.box._repr_mimebundle_(**kwargs) or {}

@@ -103,7 +103,8 @@ class InitializationDashboard(Dashboard):
 
     # ------------------------------------------------------------------ controls
     def _on_c(self, change) -> None:
-        """A slider move leaves Xavier or He unless it lands on their c (constant uses c too)."""
+        """A slider move leaves Xavier, He or zeros unless it lands on their c (constant uses c
+        for its value, so it stays)."""
         if self._syncing:
             return
         if self.preset.value in ("Xavier", "He", "zeros") and change["new"] != self._preset_c():
@@ -214,12 +215,12 @@ class InitializationDashboard(Dashboard):
                 W[...] = np.sqrt(var_w)
             else:
                 W[...] = self._unit_weights[ell, :d, :d] * np.sqrt(var_w)
-        message = ""
         try:
             net.forward(self._unit_inputs[:, :d] * np.sqrt(var_x0))
             net.propagate_delta(self._unit_delta[:, :d])
-        except DivergenceError as error:
-            message = f"<b>Overflow:</b> {html.escape(str(error))}"
+        except DivergenceError as error:  # beyond float64: say so, keep the last picture
+            self.readout.value = f"<b>Overflow:</b> {html.escape(str(error))}"
+            return
         stats = hidden_layer_statistics(net.trace)
         self.stats = stats
         layers = np.arange(1, depth + 1)
@@ -250,10 +251,10 @@ class InitializationDashboard(Dashboard):
             self.fraction_lines[1].set_data(layers, stats.dead)
             self.fraction_lines[1].set_visible(True)
         self.hist_image.set_data(rows)
-        self.readout.value = self._describe(var_w, forward, stats, message)
+        self.readout.value = self._describe(var_w, forward, stats)
         self.image.value = self.blit.render()
 
-    def _describe(self, var_w: float, forward: np.ndarray, stats, message: str) -> str:
+    def _describe(self, var_w: float, forward: np.ndarray, stats) -> str:
         d, depth = self.width.value, self.depth.value
         preset = self.preset.value
         tanh = self.activation.value == "tanh"
@@ -275,4 +276,4 @@ class InitializationDashboard(Dashboard):
         off_scale = np.any((forward > VARIANCE_SPAN[1]) | (stats.var_delta > VARIANCE_SPAN[1])
                            | (forward < VARIANCE_SPAN[0]) | (stats.var_delta < VARIANCE_SPAN[0]))
         note = " (values outside 10⁻⁶ to 10⁶, or 0, are drawn at the edge)" if off_scale else ""
-        return f"{scheme}<br>{last}{note}" + (f"<br>{message}" if message else "")
+        return f"{scheme}<br>{last}{note}"
