@@ -326,3 +326,15 @@ def test_same_start_same_batches(trainer):
     assert trainer.history.val_loss == first
     grey = np.asarray(trainer.old_val_loss.get_ydata(), dtype=float)
     np.testing.assert_allclose(grey, first)
+
+
+def test_switching_back_to_a_surface_draws_the_same_picture(explorer):
+    """Backgrounds are cached per surface: a round trip must give the very same pixels as a
+    full redraw."""
+    first = check_surface(explorer)
+    for name in SURFACES:
+        explorer.surface.value = name
+    explorer.surface.value = "ravine"
+    assert check_surface(explorer) == first
+    fresh = SurfaceExplorer(steps=200)
+    assert bytes(fresh.image.value) == first

@@ -149,7 +149,13 @@ class SurfaceExplorer(Dashboard):
     # ------------------------------------------------------------------ figure
     def _build_figure(self) -> None:
         self.fig = new_figure(10, 4.2)
-        self.ax_path, self.ax_gap = self.fig.subplots(1, 2, width_ratios=[1.35, 1])
+        # A fixed layout: every surface's cached background and the moving artists share the
+        # same axes positions (a layout engine would move them with each surface's labels).
+        self.fig.set_layout_engine("none")
+        self.ax_path, self.ax_gap = self.fig.subplots(
+            1, 2, width_ratios=[1.35, 1],
+            gridspec_kw={"left": 0.075, "right": 0.985, "bottom": 0.12, "top": 0.93,
+                         "wspace": 0.18})
         self.blit = BlittedFigure(self.fig)
         self.lines, self.ends, self.exits, self.gaps = {}, {}, {}, {}
         for name in RULES:
@@ -168,22 +174,33 @@ class SurfaceExplorer(Dashboard):
         self.ax_gap.set_title("E(w_t) - E(w*)  (log scale)", fontsize=10)
         self.ax_gap.grid(True, alpha=0.3)
         self.ax_gap.legend(handles=list(self.gaps.values()), loc="lower left", fontsize=8)
-        self._contours = None
+        self._backgrounds: dict = {}
         self.blit.moving = [*self.lines.values(), *self.ends.values(), *self.exits.values(),
                             *self.gaps.values()]
         for artist in self.blit.moving:  # the layout is static: moving artists never change it
             artist.set_in_layout(False)
 
     def _draw_surface(self, name: str) -> None:
-        """Static per surface: contours, start and minimum, box; then a new background."""
+        """Static per surface: contours, start and minimum, box; then a new background.
+
+        A surface's background is kept after its first drawing: switching back to it only
+        restores the axis limits (the paths' coordinates) and the saved pixels.
+        """
         surface = SURFACES[name]
         ax = self.ax_path
+        if name in self._backgrounds:
+            ax.set_xlim(*surface.xlim)
+            ax.set_ylim(*surface.ylim)
+            self.blit._background = self._backgrounds[name]
+            self._surface_drawn = name
+            return
         for artist in list(ax.collections) + list(ax.texts) + [
                 line for line in ax.lines if line not in self.blit.moving]:
             artist.remove()
         draw_contours(ax, surface)
-        ax.set_title(f"{name}: {surface.difficulty.split(' (')[0]}", fontsize=10)
+        ax.set_title(surface.difficulty.split(" (")[0], fontsize=10)
         self.blit.draw_background()
+        self._backgrounds[name] = self.blit._background
         self._surface_drawn = name
 
     # ------------------------------------------------------------------ update
