@@ -4,9 +4,24 @@ Each dashboard is one class holding its widgets, its figure and one ``update()``
 object in a notebook cell renders the live widget in JupyterLab and a static PNG of its current
 state on GitHub and nbviewer. Tests drive a dashboard without a browser by setting a widget's
 ``.value`` and reading what it now shows.
+
+* :class:`InitializationDashboard`: notebook 01, per-layer variance for any initialization.
+* :class:`SurfaceExplorer`, :class:`TrainingExplorer`: notebook 02, optimizers on 2-D error
+  surfaces and on the digits.
+* :class:`RegularizationDashboard`: notebook 03, dropout and early stopping while training.
+* :class:`Quiz`: the self-check questions of every notebook.
 """
 
 from lecture_lib.dashboards.initialization import InitializationDashboard
+from lecture_lib.dashboards.optimization import SurfaceExplorer, TrainingExplorer
 from lecture_lib.dashboards.quiz import Question, Quiz
+from lecture_lib.dashboards.regularization import RegularizationDashboard
 
-__all__ = ["InitializationDashboard", "Question", "Quiz"]
+__all__ = [
+    "InitializationDashboard",
+    "Question",
+    "Quiz",
+    "RegularizationDashboard",
+    "SurfaceExplorer",
+    "TrainingExplorer",
+]
