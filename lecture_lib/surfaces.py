@@ -223,8 +223,8 @@ def run(
         surface = SURFACES[surface]
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     if noise > 0 and rng is None:
         raise ValueError("noise > 0 needs a seeded rng (np.random.default_rng(seed))")
     z = noise * rng.standard_normal((steps, 2)) if noise > 0 else np.zeros((steps, 2))

@@ -147,6 +147,9 @@ def test_run_validates():
         run("ravine", SGD(0.1), steps=10, noise=0.1)
     with pytest.raises(ValueError, match="noise"):
         run("ravine", SGD(0.1), steps=10, noise=-1.0, rng=np.random.default_rng(0))
+    for bad in (np.inf, np.nan):
+        with pytest.raises(ValueError, match="noise"):
+            run("ravine", SGD(0.1), steps=10, noise=bad, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="steps"):
         run("ravine", SGD(0.1), steps=-1)
     with pytest.raises(KeyError):

@@ -314,17 +314,19 @@ class TrainingExplorer(Dashboard):
         wide = widgets.Layout(width="460px")
         self.rule = widgets.ToggleButtons(options=list(RULES), value="Adam", description="rule",
                                           style={"button_width": "90px"})
+        # continuous_update=False: a run takes a second, so train when a slider is released
         self.eta = widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=1, step=0.1,
                                           readout_format=".3g", description="η", style=style,
-                                          layout=wide)
+                                          layout=wide, continuous_update=False)
         self.beta = widgets.FloatSlider(value=0.9, min=0.0, max=0.999, step=0.001,
                                         readout_format=".3f",
                                         description="β (momentum, RMSProp; Adam's β1)",
                                         style={"description_width": "230px"},
-                                        layout=widgets.Layout(width="560px"))
+                                        layout=widgets.Layout(width="560px"),
+                                        continuous_update=False)
         self.beta2 = widgets.FloatSlider(value=0.999, min=0.0, max=0.9999, step=0.0001,
                                          readout_format=".4f", description="β2 (Adam)",
-                                         style=style, layout=wide)
+                                         style=style, layout=wide, continuous_update=False)
         sizes = [(str(b), b) for b in BATCH_SIZES] + [(f"all {n_train}", n_train)]
         self.batch_size = widgets.SelectionSlider(options=sizes, value=64,
                                                   description="batch size B", style=style,
