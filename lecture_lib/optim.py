@@ -17,6 +17,7 @@ rule            update (slides' notation)
 SGD             w_t = w_{t-1} - η Δ_t
 MovingWindow    v_t = (1/M) Σ_{m=1..M} Δ_{t-m+1};   w_t = w_{t-1} - η v_t
 Momentum        v_t = β v_{t-1} + (1-β) Δ_t;        w_t = w_{t-1} - η v_t
+HeavyBall       v_t = β v_{t-1} + Δ_t;              w_t = w_{t-1} - η v_t   (d2l / PyTorch)
 RMSProp         u_t = β u_{t-1} + (1-β) Δ_t⊙Δ_t;    w_t = w_{t-1} - η/√(u_t + ε) ⊙ Δ_t
 Adam            momentum in v_t + RMSProp in u_t (+ bias correction, + optional global decay)
 ==============  ==============================================================================
