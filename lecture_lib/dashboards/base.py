@@ -8,8 +8,14 @@ import warnings
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
+from threadpoolctl import ThreadpoolController
 
 from lecture_lib.plots import rgba_to_png
+
+# A redraw multiplies small matrices. OpenBLAS's threads then cost more than they save, and when
+# the browser or the Jupyter server holds the other core they wait on each other: on 2 cores the
+# init dashboard's p50 went from ~70 ms (1 thread) to ~400 ms (2 threads) under such load.
+_BLAS = ThreadpoolController()
 
 
 class BlittedFigure:
@@ -52,9 +58,11 @@ class Dashboard:
         raise NotImplementedError
 
     def _update_quietly(self, change=None) -> None:
-        """Observer for widgets: redraw, with numpy's warnings kept out of the student's view
-        (every extreme a control reaches is explained by the readout instead)."""
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        """Observer for widgets: redraw on one BLAS thread, with numpy's warnings kept out of the
+        student's view (every extreme a control reaches is explained by the readout instead)."""
+        with warnings.catch_warnings(), np.errstate(all="ignore"), _BLAS.limit(
+            limits=1, user_api="blas"
+        ):
             warnings.simplefilter("ignore", RuntimeWarning)
             self.update()
 
