@@ -23,23 +23,26 @@ class BlittedFigure:
 
     Artists that change on a slider move are created with ``animated=True``; ``render()``
     restores the saved background, draws only those artists and encodes the picture. Call
-    ``draw_background()`` after anything static changed (an axis range, a label).
+    ``draw_background()`` after anything static changed (an axis range, a label); a dashboard
+    that switches between several static layouts may keep their ``background`` and put one back.
     """
 
     def __init__(self, fig: Figure) -> None:
         self.fig = fig
         self.moving: list = []
-        self._background = None
+        self.background = None
 
-    def draw_background(self) -> None:
+    def draw_background(self):
+        """Draw the static parts and save them; returns the saved background."""
         self.fig.canvas.draw()
-        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        return self.background
 
     def render(self) -> bytes:
-        if self._background is None:
+        if self.background is None:
             self.draw_background()
         canvas = self.fig.canvas
-        canvas.restore_region(self._background)
+        canvas.restore_region(self.background)
         for artist in self.moving:
             artist.axes.draw_artist(artist)
         return rgba_to_png(np.asarray(canvas.buffer_rgba()))

@@ -53,19 +53,6 @@ def make_rule(name: str, eta: float, beta: float, beta1: float, beta2: float) ->
     raise ValueError(f"unknown rule {name!r}; choose one of {', '.join(RULES)}")
 
 
-class _CachingBlit(BlittedFigure):
-    """A :class:`BlittedFigure` whose saved background can be kept and put back, so that the
-    surface explorer draws each surface's contours once per session, not once per visit."""
-
-    def saved_background(self):
-        """The background ``render()`` restores now (after ``draw_background()``)."""
-        return self._background
-
-    def use_background(self, background) -> None:
-        """Restore this earlier saved background on the next ``render()``."""
-        self._background = background
-
-
 def draw_contours(ax, surface: Surface, *, n: int = 120) -> None:
     """Filled and line contours of E over the surface's box, its start ■ and minimum ★.
 
@@ -169,7 +156,7 @@ class SurfaceExplorer(Dashboard):
             1, 2, width_ratios=[1.35, 1],
             gridspec_kw={"left": 0.075, "right": 0.985, "bottom": 0.12, "top": 0.93,
                          "wspace": 0.18})
-        self.blit = _CachingBlit(self.fig)
+        self.blit = BlittedFigure(self.fig)
         self.lines, self.ends, self.exits, self.gaps = {}, {}, {}, {}
         for name in RULES:
             color = COLORS[name]
@@ -204,7 +191,7 @@ class SurfaceExplorer(Dashboard):
         if name in self._backgrounds:
             ax.set_xlim(*surface.xlim)
             ax.set_ylim(*surface.ylim)
-            self.blit.use_background(self._backgrounds[name])
+            self.blit.background = self._backgrounds[name]
             self._surface_drawn = name
             return
         for artist in list(ax.collections) + list(ax.texts) + [
@@ -212,8 +199,7 @@ class SurfaceExplorer(Dashboard):
             artist.remove()
         draw_contours(ax, surface)
         ax.set_title(surface.difficulty.split(" (")[0], fontsize=10)
-        self.blit.draw_background()
-        self._backgrounds[name] = self.blit.saved_background()
+        self._backgrounds[name] = self.blit.draw_background()
         self._surface_drawn = name
 
     # ------------------------------------------------------------------ update
