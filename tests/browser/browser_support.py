@@ -71,9 +71,10 @@ class Server:
 
 
 def start_server(command: list[str], port: int, token: str, log_path: Path, env: dict, *,
-                 ready_path: str, cwd: Path | None = None,
+                 ready_path: str, any_status: bool = False, cwd: Path | None = None,
                  timeout_s: float = KERNEL_TIMEOUT_S) -> Server:
-    """Start ``command`` (output to ``log_path``) and wait until ``ready_path`` answers 200."""
+    """Start ``command`` (output to ``log_path``) and wait until ``ready_path`` answers 200
+    (or answers at all, with ``any_status``)."""
     log = open(log_path, "w")  # noqa: SIM115 - closed by Server.stop()
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, env=env, cwd=cwd)
@@ -89,6 +90,10 @@ def start_server(command: list[str], port: int, token: str, log_path: Path, env:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
                     return server
+        except urllib.error.HTTPError as error:
+            error.close()
+            if any_status:  # it answers: it listens
+                return server
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         if time.monotonic() > deadline:

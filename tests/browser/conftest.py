@@ -142,7 +142,7 @@ def voila_server(browser, tmp_path_factory):
     command = [voila, "notebooks/01_initialization.ipynb", "--no-browser", f"--port={port}",
                "--Voila.ip=127.0.0.1", f"--Voila.token={token}", "--show_tracebacks=True"]
     server = start_server(command, port, token, home / "voila.log", _jupyter_env(home),
-                          ready_path="/api/status", cwd=root)
+                          ready_path="/voila/static/", any_status=True, cwd=root)
     try:
         yield server
     finally:
@@ -171,8 +171,11 @@ def page_factory(browser):
         contexts.append(context)
         page = context.new_page()
         page.problems = []
+        page.failed_requests = []
         page.on("console", lambda msg: _record_console(page, msg))
         page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+        page.on("requestfailed", lambda request: page.failed_requests.append(
+            f"{request.url} ({request.failure})"))
         return page
 
     yield new_page

@@ -31,6 +31,14 @@ ARM_PROBE = """(img) => {
   });
   probe.observer.observe(img, {attributes: true, attributeFilter: ['src']});
 }"""
+# Where a slider is, from noUiSlider itself (its aria-valuenow can lag behind a key press).
+SLIDER_STATE = """(handle) => {
+  const slider = handle.closest('.noUi-target').noUiSlider, range = slider.options.range;
+  const values = [].concat(slider.get()).map(Number);
+  const index = Number(handle.getAttribute('data-handle') || 0);
+  return {now: values[index], min: Number([].concat(range.min)[0]),
+          max: Number([].concat(range.max)[0])};
+}"""
 PICTURE_CHANGED = "() => window.__probe.changed !== null"
 PROBE_RESULT = "() => ({t0: window.__probe.t0, changed: window.__probe.changed})"
 
@@ -91,10 +99,10 @@ class DashboardDriver:
             handle = handles.nth(h)
             self.report.controls += 1
             label = self._slider_label(handle)
-            start = float(handle.get_attribute("aria-valuenow"))
-            high = float(handle.get_attribute("aria-valuemax"))
+            state = handle.evaluate(SLIDER_STATE)
             # A slider at (or near) its end stops moving: go the other way first.
-            up, down = ("ArrowRight", "ArrowLeft") if start < high else ("ArrowLeft", "ArrowRight")
+            up, down = (("ArrowRight", "ArrowLeft") if state["now"] < state["max"]
+                        else ("ArrowLeft", "ArrowRight"))
             moved, started = 0, time.monotonic()
             for key in [up, down, "End", "Home"]:
                 moved += self._press(handle, label, key)
@@ -113,15 +121,14 @@ class DashboardDriver:
         """Press ``key`` on the focused handle; True if the slider's value moved (then the
         picture must change: ``_act`` asserts it)."""
         handle.focus()
-        before = handle.get_attribute("aria-valuenow")
-        low = float(handle.get_attribute("aria-valuemin"))
-        high = float(handle.get_attribute("aria-valuemax"))
-        now = float(before)
-        if (key in ("ArrowRight", "End") and now >= high) or (
-                key in ("ArrowLeft", "Home") and now <= low):
+        state = handle.evaluate(SLIDER_STATE)
+        if (key in ("ArrowRight", "End") and state["now"] >= state["max"]) or (
+                key in ("ArrowLeft", "Home") and state["now"] <= state["min"]):
             return False  # at its end: nothing to send, nothing to expect
-        self._act(f"{label} {key} (from {before})", lambda: self.page.keyboard.press(key),
-                  timed=label)
+        self._act(f"{label} {key} (from {state['now']:g})",
+                  lambda: self.page.keyboard.press(key), timed=label)
+        moved = handle.evaluate(SLIDER_STATE)["now"]
+        assert moved != state["now"], f"{self.name}: {key} did not move {label}"
         return True
 
     def buttons(self) -> None:
