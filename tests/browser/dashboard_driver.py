@@ -50,6 +50,7 @@ class DashboardReport:
     actions: int = 0
     text_only: list[str] = field(default_factory=list)  # changed the readout, not the picture
     mode_switches: list[str] = field(default_factory=list)  # changed nothing visible
+    bounced: list[tuple[str, str, str]] = field(default_factory=list)  # (toggles, picked, shown)
 
 
 class DashboardDriver:
@@ -144,6 +145,10 @@ class DashboardDriver:
                     continue
                 text = option.inner_text().strip()
                 self._act(f"toggle '{label}' -> '{text}'", option.click)
+                # What the student picked must stay picked once the kernel has answered.
+                active = group.locator("button.mod-active").all_inner_texts()
+                if [a.strip() for a in active] != [text]:
+                    self.report.bounced.append((label, text, ", ".join(active)))
         for selector, kind in [("button.widget-button", "button"),
                                ("button.widget-toggle-button:not(.widget-toggle-buttons *)",
                                 "toggle button")]:

@@ -78,6 +78,14 @@ DASHBOARD_CELLS = """() => [...document.querySelectorAll('[data-test-cell]')]
   .filter(cell => cell.querySelector('.jp-Cell-outputArea img.widget-image'))
   .map(cell => Number(cell.getAttribute('data-test-cell')))"""
 SHUTDOWN = "async () => { if (window.__panel) await window.__panel.sessionContext.shutdown(); }"
+# A toggle the kernel flips back after the student picked it is a failure, except these known
+# issues (reported with a fix; remove the entry once fixed). It is intermittent: it depends on
+# whether the slider view echoes its snapped value before the kernel's next message.
+KNOWN_BOUNCES = {
+    ("01_initialization", "init", "He"): (
+        "the c slider is a FloatLogSlider with step 0.05: the browser snaps He's c = 2 to "
+        "10^0.30 = 1.995 and sends it back, and _on_c takes that for a move away from He"),
+}
 BAD_STDERR = re.compile(r"Traceback|Error|Exception|Warning")
 
 
@@ -162,6 +170,12 @@ def test_notebook_in_jupyterlab(notebook: Path, lab_server, page_factory, screen
             latency[name] = driver.report.latencies_ms
             for what in driver.report.text_only:
                 notes.append(f"{name}: {what} changed the readout, not the picture")
+            for label, picked, shown in driver.report.bounced:
+                known = KNOWN_BOUNCES.get((notebook.stem, label, picked))
+                assert known, (f"{name}: picked '{picked}' on '{label}', the page then shows "
+                               f"'{shown}': the kernel changed the student's choice back")
+                notes.append(f"{name}: known issue still present: '{label}' -> '{picked}' "
+                             f"bounced to '{shown}' ({known})")
             for what in driver.report.mode_switches:
                 notes.append(f"{name}: {what} changed nothing visible (a mode switch)")
             scope.screenshot(path=screenshot_dir / f"{notebook.stem}_dashboard{number}_moved.png")
