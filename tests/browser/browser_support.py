@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import secrets
 import socket
 import subprocess
@@ -16,7 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("BROWSER_TEST_CHROMIUM", "/usr/bin/chromium")
 # Exactly the flags of the browser-tests note; headless=False is passed to launch() with these.
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
