@@ -107,7 +107,12 @@ class InitializationDashboard(Dashboard):
         for its value, so it stays)."""
         if self._syncing:
             return
-        if self.preset.value in ("Xavier", "He", "zeros") and change["new"] != self._preset_c():
+        preset_c = self._preset_c()
+        if preset_c is not None and abs(np.log10(change["new"] / preset_c)) < self.c.step / 2:
+            # the browser snaps He's c = 2 to the slider's grid (10^0.30 = 1.995) and sends it
+            # back: that is not a move, and He keeps drawing with exactly 2/d
+            return
+        if self.preset.value in ("Xavier", "He", "zeros"):
             self._syncing = True
             self.preset.value = "random c/d"
             self._syncing = False
@@ -198,8 +203,11 @@ class InitializationDashboard(Dashboard):
 
     # ------------------------------------------------------------------ update
     def weight_variance(self) -> float:
-        """var(w) the current setting draws with (0 for zeros; the constant's square)."""
-        return 0.0 if self.preset.value == "zeros" else self.c.value / self.width.value
+        """var(w) the current setting draws with (0 for zeros; the constant's square; Xavier's
+        and He's exact values, not the slider's rounding of them)."""
+        if self.preset.value == "zeros":
+            return 0.0
+        return (self._preset_c() or self.c.value) / self.width.value
 
     def update(self) -> None:
         """Rebuild the weights for the current controls, run one forward and backward pass,
