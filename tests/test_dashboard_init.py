@@ -323,3 +323,15 @@ def test_constant_preset_clones_units(fresh):
     # dead-for-all fraction is 0 or 1 for cloned ReLU units
     fresh.activation.value = "relu"
     assert set(np.unique(fresh.stats.dead)) <= {0.0, 1.0}
+
+
+def test_browser_snap_of_he_keeps_he(fresh):
+    """The browser snaps c = 2 to the slider's grid (10^0.30) and echoes it back: the preset must
+    stay He and keep drawing with exactly 2/d (He et al. 2015), not with 1.995/d."""
+    fresh.preset.value = "He"
+    fresh.c.value = 10 ** (round(np.log10(2.0) / fresh.c.step) * fresh.c.step)  # 10^0.30
+    assert fresh.c.value != 2.0
+    assert fresh.preset.value == "He"
+    assert fresh.weight_variance() == 2.0 / fresh.width.value
+    fresh.c.value = 10 ** (np.log10(2.0) + fresh.c.step)  # one real step away
+    assert fresh.preset.value == "random c/d"
