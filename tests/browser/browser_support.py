@@ -26,7 +26,8 @@ CHROMIUM_ARGS = [
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNEL_TIMEOUT_S = 180
 RUN_ALL_TIMEOUT_S = 180
-PICTURE_TIMEOUT_S = 2
+# The issue asks for a new picture within 2 s; a slower machine may raise it (and says so).
+PICTURE_TIMEOUT_S = float(os.environ.get("BROWSER_TEST_PICTURE_TIMEOUT_S", "2"))
 
 
 def free_port() -> int:

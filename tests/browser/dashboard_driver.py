@@ -77,6 +77,12 @@ class DashboardDriver:
                                         timeout=PICTURE_TIMEOUT_S * 1000)
         except PlaywrightTimeout:
             self.settle()
+            late = self.page.evaluate(PROBE_RESULT)
+            if late["changed"] is not None:
+                start = late["t0"] if late["t0"] is not None else late["changed"]
+                raise AssertionError(
+                    f"{self.name}: {what} changed the picture only after "
+                    f"{late['changed'] - start:.0f} ms (limit {PICTURE_TIMEOUT_S} s)") from None
             if self.scope.inner_text() != text_before:
                 self.report.text_only.append(what)
                 return False
