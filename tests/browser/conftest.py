@@ -160,6 +160,13 @@ def _record_console(page, msg) -> None:
         page.problems.append(f"console error: {msg.text}")
 
 
+def _record_update(page, frame) -> None:
+    text = frame if isinstance(frame, str) else bytes(frame).decode("utf-8", "replace")
+    if '"comm_msg"' in text and '"method":"update"' in text.replace(" ", ""):
+        start = text.find('"state"')
+        page.sent_updates.append((page.acting, text[start:start + 200]))
+
+
 @pytest.fixture
 def page_factory(browser):
     """New pages whose console errors and uncaught exceptions are collected; closed at the end."""
@@ -174,6 +181,12 @@ def page_factory(browser):
         page.failed_requests = []
         page.on("console", lambda msg: _record_console(page, msg))
         page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+        # Widget state the page sends to the kernel (comm "update" messages), with whether a
+        # test action was under way: one sent without an action overwrote the kernel's state.
+        page.sent_updates = []
+        page.acting = False
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: _record_update(
+            page, frame)))
         page.on("requestfailed", lambda request: page.failed_requests.append(
             f"{request.url} ({request.failure})"))
         return page
