@@ -13,8 +13,8 @@ def benchmarks() -> list[dict]:
     rng = np.random.default_rng(0)
     moves = []
     # a student's session: mostly the c slider, some presets, activation, width, input variance
-    for value in rng.uniform(-2, 2.5, size=16):
-        moves.append((dashboard.c, float(10**value)))
+    for value in rng.uniform(-7, 8, size=16):
+        moves.append((dashboard.c, float(2**value)))
     moves += [(dashboard.preset, "He"), (dashboard.preset, "Xavier"), (dashboard.preset, "zeros"),
               (dashboard.preset, "constant"), (dashboard.preset, "Xavier")]
     moves += [(dashboard.activation, "relu"), (dashboard.c, 2.0), (dashboard.activation, "tanh")]

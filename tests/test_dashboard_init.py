@@ -116,7 +116,7 @@ def test_recording_wrapper_sees_warnings(dash):
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_c_slider_sweep_including_ends(fresh, activation):
     fresh.activation.value = activation
-    lo, hi = 10.0**fresh.c.min, 10.0**fresh.c.max
+    lo, hi = fresh.c.base**fresh.c.min, fresh.c.base**fresh.c.max
     seen = [check_state(fresh)]
     for c in (lo, 0.1, 2.0, hi):
         fresh.c.value = c
@@ -202,7 +202,7 @@ def test_extremes_combined(fresh):
     """The corners of the controls at the deepest network: largest c and input variance (the
     overflow risk), smallest c, input variance and width (underflow), both activations, and
     the two degenerate presets. Every intermediate redraw is checked for warnings too."""
-    c_max, c_min = 10.0**fresh.c.max, 10.0**fresh.c.min
+    c_max, c_min = fresh.c.base**fresh.c.max, fresh.c.base**fresh.c.min
     v_max, v_min = 10.0**fresh.input_variance.max, 10.0**fresh.input_variance.min
     fresh.activation.value = "relu"
     fresh.depth.value = fresh.depth.max
@@ -298,7 +298,7 @@ def test_xavier_tanh_small_inputs_keep_variance_forward_and_backward(fresh):
 
 
 def test_tanh_large_c_saturates(fresh):
-    fresh.c.value = 10.0**fresh.c.max
+    fresh.c.value = fresh.c.base**fresh.c.max
     saturated = np.asarray(fresh.fraction_lines[0].get_ydata())
     assert saturated[-1] > 0.5
     fresh.c.value = 1.0
@@ -325,13 +325,22 @@ def test_constant_preset_clones_units(fresh):
     assert set(np.unique(fresh.stats.dead)) <= {0.0, 1.0}
 
 
-def test_browser_snap_of_he_keeps_he(fresh):
-    """The browser snaps c = 2 to the slider's grid (10^0.30) and echoes it back: the preset must
-    stay He and keep drawing with exactly 2/d (He et al. 2015), not with 1.995/d."""
+def test_presets_lie_on_the_slider_grid(fresh):
+    """The browser rounds a slider's value onto its grid and sends the rounded value back; a
+    preset off the grid came back as a 'move' that switched the preset off (seen in Chromium).
+    Xavier's c = 1 and He's c = 2 must be grid points: base**(min + k*step) for an integer k."""
+    for preset in ("He", "Xavier"):
+        fresh.preset.value = preset
+        k = (np.log(fresh.c.value) / np.log(fresh.c.base) - fresh.c.min) / fresh.c.step
+        assert k == round(k), (preset, fresh.c.value)
+        assert fresh.c.base ** (fresh.c.min + round(k) * fresh.c.step) == fresh.c.value
+
+
+def test_value_rounded_by_the_browser_keeps_he(fresh):
+    """An echo within half a grid step of He's c is not a move: He stays, drawing with 2/d."""
     fresh.preset.value = "He"
-    fresh.c.value = 10 ** (round(np.log10(2.0) / fresh.c.step) * fresh.c.step)  # 10^0.30
-    assert fresh.c.value != 2.0
+    fresh.c.value = 2.0 * fresh.c.base ** (0.2 * fresh.c.step)
     assert fresh.preset.value == "He"
     assert fresh.weight_variance() == 2.0 / fresh.width.value
-    fresh.c.value = 10 ** (np.log10(2.0) + fresh.c.step)  # one real step away
+    fresh.c.value = 2.0 * fresh.c.base ** fresh.c.step  # one real step away
     assert fresh.preset.value == "random c/d"

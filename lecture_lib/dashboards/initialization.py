@@ -70,11 +70,11 @@ class InitializationDashboard(Dashboard):
         style = {"description_width": "150px"}
         wide = widgets.Layout(width="460px")
         self.c = widgets.FloatLogSlider(
-            value=1.0, base=10, min=-2, max=2.5, step=0.05, readout_format=".3g",
+            value=1.0, base=2, min=-7, max=8, step=0.25, readout_format=".3g",
             description="c in var(w) = c/d", style=style, layout=wide, continuous_update=True,
         )
         self.preset = widgets.ToggleButtons(options=PRESETS, value="Xavier", description="init",
-                                            style={"button_width": "88px"})
+                                            style={"button_width": "96px"})
         self.activation = widgets.ToggleButtons(
             options=[("tanh", "tanh"), ("ReLU", "relu")], value="tanh", description="φ",
             style={"button_width": "88px"},
@@ -90,7 +90,7 @@ class InitializationDashboard(Dashboard):
         self.readout = widgets.HTML()
         self.image = widgets.Image(format="png")
         self._syncing = False
-        self._shape = None  # (activation, depth) the static background was drawn for
+        self._drawn_for = None  # the activation the static background was drawn for
         self.c.observe(self._on_c, names="value")
         self.preset.observe(self._on_preset, names="value")
         for control in (self.activation, self.depth, self.width, self.input_variance):
@@ -108,9 +108,9 @@ class InitializationDashboard(Dashboard):
         if self._syncing:
             return
         preset_c = self._preset_c()
-        if preset_c is not None and abs(np.log10(change["new"] / preset_c)) < self.c.step / 2:
-            # the browser snaps He's c = 2 to the slider's grid (10^0.30 = 1.995) and sends it
-            # back: that is not a move, and He keeps drawing with exactly 2/d
+        if preset_c is not None and abs(np.log2(change["new"] / preset_c)) < self.c.step / 2:
+            # a value the browser rounded onto the slider's grid and sent back is not a move
+            # (the base-2 grid holds Xavier's 1 and He's 2 exactly, so they are never rounded)
             return
         if self.preset.value in ("Xavier", "He", "zeros"):
             self._syncing = True
@@ -167,9 +167,10 @@ class InitializationDashboard(Dashboard):
         self.blit.moving = [self.forward_measured, self.forward_theory, self.backward_measured,
                             self.backward_theory, self.hist_image, *self.fraction_lines]
 
-    def _redraw_static(self, activation: str, depth: int) -> None:
-        """Axis ranges and labels that depend on the activation and the depth."""
-        layers = (0.5, depth + 0.5)
+    def _redraw_static(self, activation: str) -> None:
+        """Axis ranges and labels that depend on the activation. The layer axes span
+        MAX_DEPTH whatever the depth, so that a depth move is redrawn like any other move."""
+        layers = (0.5, MAX_DEPTH + 0.5)
         tanh = activation == "tanh"
         self.ax_forward.set_xlim(*layers)
         self.ax_forward.set_title("forward: var(x⁽ˡ⁾)" if tanh else "forward: var(s⁽ˡ⁾)")
@@ -186,9 +187,8 @@ class InitializationDashboard(Dashboard):
         self.ax_fraction.xaxis.set_major_locator(MaxNLocator(integer=True))
         self.ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
         low, high = (-1.0, 1.0) if tanh else (0.0, 4.0)
-        self.hist_image.set_extent((low, high, 0.5, depth + 0.5))
         self.ax_hist.set_xlim(low, high)
-        self.ax_hist.set_ylim(0.5, depth + 0.5)
+        self.ax_hist.set_ylim(*layers)
         self.ax_hist.set_ylabel("hidden layer ℓ")
         self.ax_hist.set_xlabel("x⁽ˡ⁾" if tanh else "x⁽ˡ⁾ / rms, for x⁽ˡ⁾ > 0")
         shown = "x⁽ˡ⁾" if tanh else "the nonzero x⁽ˡ⁾"
@@ -199,7 +199,7 @@ class InitializationDashboard(Dashboard):
                                    "ReLU zeros: per sample (□ dead for all samples)")
         self.ax_fraction.set_ylabel("fraction of units")
         self.blit.draw_background()
-        self._shape = (activation, depth)
+        self._drawn_for = activation
 
     # ------------------------------------------------------------------ update
     def weight_variance(self) -> float:
@@ -213,8 +213,8 @@ class InitializationDashboard(Dashboard):
         """Rebuild the weights for the current controls, run one forward and backward pass,
         move the artists and refresh the picture."""
         activation, depth, d = self.activation.value, self.depth.value, self.width.value
-        if self._shape != (activation, depth):
-            self._redraw_static(activation, depth)
+        if self._drawn_for != activation:
+            self._redraw_static(activation)
         var_w, var_x0 = self.weight_variance(), self.input_variance.value
         net = MLP([d] * (depth + 2), activation=activation, init="zeros",
                   rng=np.random.default_rng(0))
@@ -259,6 +259,8 @@ class InitializationDashboard(Dashboard):
             self.fraction_lines[1].set_data(layers, stats.dead)
             self.fraction_lines[1].set_visible(True)
         self.hist_image.set_data(rows)
+        low, high = self.ax_hist.get_xlim()
+        self.hist_image.set_extent((low, high, 0.5, depth + 0.5))
         self.readout.value = self._describe(var_w, forward, stats)
         self.image.value = self.blit.render()
 
