@@ -111,13 +111,13 @@ class SurfaceExplorer(Dashboard):
     def __init__(self, *, steps: int = 300, seed: int = 0) -> None:
         self.steps = steps
         self.seed = seed
-        style = {"description_width": "120px"}
-        wide = widgets.Layout(width="440px")
+        style = {"description_width": "170px"}
+        wide = widgets.Layout(width="480px")
         self.surface = widgets.ToggleButtons(options=list(SURFACES), value="ravine",
                                              description="surface",
-                                             style={"button_width": "100px"})
+                                             style={"button_width": "118px"})
         self.rules = {name: widgets.Checkbox(value=True, description=name, indent=False,
-                                             layout=widgets.Layout(width="110px"))
+                                             layout=widgets.Layout(width="140px"))
                       for name in RULES}
         self.eta = widgets.FloatLogSlider(value=0.05, base=10, min=-3, max=1, step=0.05,
                                           readout_format=".3g", description="η",
@@ -312,7 +312,7 @@ class TrainingExplorer(Dashboard):
         style = {"description_width": "130px"}
         wide = widgets.Layout(width="460px")
         self.rule = widgets.ToggleButtons(options=list(RULES), value="Adam", description="rule",
-                                          style={"button_width": "90px"})
+                                          style={"button_width": "118px"})
         # continuous_update=False: a run takes a second, so train when a slider is released
         self.eta = widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=1, step=0.1,
                                           readout_format=".3g", description="η", style=style,
@@ -320,8 +320,8 @@ class TrainingExplorer(Dashboard):
         self.beta = widgets.FloatSlider(value=0.9, min=0.0, max=0.999, step=0.001,
                                         readout_format=".3f",
                                         description="β (momentum, RMSProp; Adam's β1)",
-                                        style={"description_width": "230px"},
-                                        layout=widgets.Layout(width="560px"),
+                                        style={"description_width": "270px"},
+                                        layout=widgets.Layout(width="600px"),
                                         continuous_update=False)
         self.beta2 = widgets.FloatSlider(value=0.999, min=0.0, max=0.9999, step=0.0001,
                                          readout_format=".4f", description="β2 (Adam)",
