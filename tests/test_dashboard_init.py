@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from dashboard_helpers import record_warnings
 
 from lecture_lib.dashboards import InitializationDashboard
 
@@ -24,18 +25,7 @@ def dash():
     wrapped on the instance so that numpy warnings are recorded even though the widget
     observer silences them (``_update_quietly``): the observer looks ``update`` up on the
     instance, so every control move goes through the wrapper."""
-    dash = InitializationDashboard()
-    real_update = dash.update
-    dash.caught = []
-
-    def recording_update():
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
-            warnings.simplefilter("always")
-            real_update()
-        dash.caught.extend(caught)
-
-    dash.update = recording_update
-    return dash
+    return record_warnings(InitializationDashboard())
 
 
 @pytest.fixture

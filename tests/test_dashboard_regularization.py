@@ -5,10 +5,9 @@ sit where the history says."""
 from __future__ import annotations
 
 import base64
-import warnings
 
-import numpy as np
 import pytest
+from dashboard_helpers import record_warnings
 
 from lecture_lib.dashboards.regularization import MAX_P, RegularizationDashboard
 
@@ -19,18 +18,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def dash():
     """A smaller dashboard (40 epochs) for speed; ``update`` wrapped to record numpy warnings
     the observer would silence."""
-    dash = RegularizationDashboard(max_epochs=40, every=3)
-    real_update = dash.update
-    dash.caught = []
-
-    def recording_update():
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
-            warnings.simplefilter("always")
-            real_update()
-        dash.caught.extend(caught)
-
-    dash.update = recording_update
-    return dash
+    return record_warnings(RegularizationDashboard(max_epochs=40, every=3))
 
 
 def check_consistent(dash):

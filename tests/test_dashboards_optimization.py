@@ -6,10 +6,10 @@ recording wrapper catches the ones the observer would silence)."""
 from __future__ import annotations
 
 import base64
-import warnings
 
 import numpy as np
 import pytest
+from dashboard_helpers import record_warnings
 
 from lecture_lib.dashboards.optimization import RULES, SurfaceExplorer, TrainingExplorer
 from lecture_lib.optim import SGD, Momentum
@@ -18,23 +18,6 @@ from lecture_lib.surfaces import SURFACES, run
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def record_warnings(dash):
-    """Wrap ``update`` on the instance so that warnings are recorded even though the widget
-    observer silences them (the observer looks ``update`` up on the instance). Overflow,
-    invalid operations and division by zero warn; underflow to 0 is ignored, as numpy does by
-    default (a gradient of 1e-200 squared is 0, correctly)."""
-    real_update = dash.update
-    dash.caught = []
-
-    def recording_update():
-        with warnings.catch_warnings(record=True) as caught, np.errstate(
-                over="warn", invalid="warn", divide="warn", under="ignore"):
-            warnings.simplefilter("always")
-            real_update()
-        dash.caught.extend(caught)
-
-    dash.update = recording_update
-    return dash
 
 
 # ================================================================ surface explorer
