@@ -22,8 +22,8 @@ from timing import row, skipped, time_calls
 
 from lecture_lib.dashboards.optimization import SurfaceExplorer, TrainingExplorer
 from lecture_lib.data import load_digits
-from lecture_lib.minibatch import digits_net
 from lecture_lib.optim import Adam
+from lecture_lib.training import digits_net
 
 BATCH = 64
 

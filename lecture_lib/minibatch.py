@@ -13,28 +13,14 @@ costs about B/N of a full-gradient step: that is the trade-off.
 
 :func:`per_sample_variance` computes σ² exactly from one backprop pass over all N samples;
 :func:`minibatch_variance` *measures* E ‖Δ - ∇E‖² by drawing batches, so the formula can be
-checked against the measurement. :func:`digits_net` and :func:`train_each` give the notebook,
-the training dashboard and the benchmark the same network, initialization and batches.
+checked against the measurement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from lecture_lib.network import MLP
-from lecture_lib.optim import Optimizer
-from lecture_lib.training import History, fit
-
-#: The digits network of notebook 02: 64 pixels, one tanh layer of 64 units, 10 scores.
-DIGITS_SIZES = (64, 64, 10)
-
-
-def digits_net(seed: int = 0, sizes=DIGITS_SIZES) -> MLP:
-    """A fresh tanh MLP with Xavier initialization for the digits; the same seed gives the
-    same initial weights."""
-    return MLP(list(sizes), activation="tanh", init="xavier", rng=np.random.default_rng(seed))
 
 
 def _flat(grads) -> np.ndarray:
@@ -114,38 +100,3 @@ def minibatch_variance(
         _, grads = model.loss_and_grads(X[batch], y[batch])
         total += float(np.sum((_flat(grads) - g) ** 2))
     return total / draws
-
-
-def train_each(
-    optimizers: dict[str, Optimizer], splits, *, epochs: int, batch_size: int, seed: int = 0,
-    sizes=DIGITS_SIZES, callback: Callable[[str, int, History], bool | None] | None = None,
-) -> dict[str, History]:
-    """Train one :func:`digits_net` per optimizer, all from the same initial weights and with
-    the same sequence of minibatches (the shuffling rng is seeded alike), so the curves differ
-    only by the update rule.
-
-    Parameters
-    ----------
-    optimizers : dict
-        Name → optimizer (reset before training).
-    splits : lecture_lib.data.Splits
-        Uses the training and validation parts.
-    epochs, batch_size : int
-        As in :func:`lecture_lib.training.fit`.
-    seed : int
-        Seeds the initial weights and the batch order.
-    callback : callable, optional
-        ``callback(name, epoch, history)`` after each epoch.
-    """
-    histories = {}
-    for name, optimizer in optimizers.items():
-        optimizer.reset()
-        model = digits_net(seed, sizes)
-        step_callback = None if callback is None else (
-            lambda epoch, history, name=name: callback(name, epoch, history))
-        histories[name] = fit(
-            model, optimizer, splits.X_train, splits.y_train, splits.X_val, splits.y_val,
-            epochs=epochs, batch_size=batch_size, rng=np.random.default_rng(seed + 1),
-            callback=step_callback,
-        )
-    return histories

@@ -5,7 +5,8 @@ Optimization" and "A Basic Trick: Early Stopping").
 :class:`History` of training and validation loss and accuracy, one entry per epoch, measured by
 test passes of the full network (no dropout). "When to stop? validation!": with ``patience=k``
 it stops k epochs after the best validation epoch, and ``restore_best=True`` brings back the
-weights of that epoch.
+weights of that epoch. :func:`train_each` trains one :func:`digits_net` per update rule from the
+same start with the same minibatches, so that their curves differ only by the rule.
 
 Divergence rule: training stops with ``history.diverged = True`` as soon as
 
@@ -187,3 +188,48 @@ def fit(
     if restore_best and best_params is not None:
         model.set_params(best_params)
     return history
+
+
+#: The digits network of notebook 02: 64 pixels, one tanh layer of 64 units, 10 scores.
+DIGITS_SIZES = (64, 64, 10)
+
+
+def digits_net(seed: int = 0, sizes=DIGITS_SIZES) -> MLP:
+    """A fresh tanh MLP with Xavier initialization for the digits; the same seed gives the
+    same initial weights."""
+    return MLP(list(sizes), activation="tanh", init="xavier", rng=np.random.default_rng(seed))
+
+
+def train_each(
+    optimizers: dict[str, Optimizer], splits, *, epochs: int, batch_size: int, seed: int = 0,
+    sizes=DIGITS_SIZES, callback: Callable[[str, int, History], bool | None] | None = None,
+) -> dict[str, History]:
+    """Train one :func:`digits_net` per optimizer, all from the same initial weights and with
+    the same sequence of minibatches (the shuffling rng is seeded alike), so the curves differ
+    only by the update rule.
+
+    Parameters
+    ----------
+    optimizers : dict
+        Name → optimizer (reset before training).
+    splits : lecture_lib.data.Splits
+        Uses the training and validation parts.
+    epochs, batch_size : int
+        As in :func:`lecture_lib.training.fit`.
+    seed : int
+        Seeds the initial weights and the batch order.
+    callback : callable, optional
+        ``callback(name, epoch, history)`` after each epoch.
+    """
+    histories = {}
+    for name, optimizer in optimizers.items():
+        optimizer.reset()
+        model = digits_net(seed, sizes)
+        step_callback = None if callback is None else (
+            lambda epoch, history, name=name: callback(name, epoch, history))
+        histories[name] = fit(
+            model, optimizer, splits.X_train, splits.y_train, splits.X_val, splits.y_val,
+            epochs=epochs, batch_size=batch_size, rng=np.random.default_rng(seed + 1),
+            callback=step_callback,
+        )
+    return histories

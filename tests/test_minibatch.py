@@ -1,5 +1,5 @@
-"""Minibatch gradient variance: σ² against per-sample gradients computed one by one, the
-formula against a measurement, and train_each's shared start."""
+"""Minibatch gradient variance: σ² against per-sample gradients computed one by one, and the
+formula against a measurement."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import pytest
 
 from lecture_lib.data import load_digits
 from lecture_lib.minibatch import (
-    digits_net,
     minibatch_variance,
     per_sample_variance,
     predicted_minibatch_variance,
-    train_each,
 )
-from lecture_lib.optim import SGD, Adam
+from lecture_lib.training import digits_net
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +71,3 @@ def test_validation(small):
         minibatch_variance(net, X, y, 5, draws=0, rng=rng)
     with pytest.raises(ValueError):
         predicted_minibatch_variance(1.0, 0, 10)
-
-
-def test_train_each_same_start_same_batches():
-    data = load_digits(seed=0)
-    seen = []
-    histories = train_each({"a": SGD(0.05), "b": SGD(0.05), "c": Adam(0.01)}, data, epochs=2,
-                           batch_size=128, callback=lambda name, epoch, h: seen.append(name))
-    assert histories["a"].val_loss == histories["b"].val_loss
-    assert histories["a"].val_loss != histories["c"].val_loss
-    assert seen == ["a", "a", "b", "b", "c", "c"]
-    assert [p.tolist() for p in digits_net(3).params] == [p.tolist() for p in digits_net(3).params]

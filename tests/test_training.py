@@ -9,7 +9,7 @@ from lecture_lib.checks import rel_error
 from lecture_lib.data import load_digits, spirals
 from lecture_lib.network import MLP, DivergenceError
 from lecture_lib.optim import SGD, Adam, Momentum
-from lecture_lib.training import History, fit
+from lecture_lib.training import History, digits_net, fit, train_each
 
 
 def tiny_set(seed=0):
@@ -206,3 +206,14 @@ def test_restore_best_after_divergence():
             callback=blow_up, restore_best=True)
     assert h.diverged and h.epochs_run == 4
     assert rel_error(model.loss(Xv, yv), min(h.val_loss)) < 1e-12
+
+
+def test_train_each_same_start_same_batches():
+    data = load_digits(seed=0)
+    seen = []
+    histories = train_each({"a": SGD(0.05), "b": SGD(0.05), "c": Adam(0.01)}, data, epochs=2,
+                           batch_size=128, callback=lambda name, epoch, h: seen.append(name))
+    assert histories["a"].val_loss == histories["b"].val_loss
+    assert histories["a"].val_loss != histories["c"].val_loss
+    assert seen == ["a", "a", "b", "b", "c", "c"]
+    assert [p.tolist() for p in digits_net(3).params] == [p.tolist() for p in digits_net(3).params]

@@ -24,11 +24,10 @@ from matplotlib.ticker import MaxNLocator
 
 from lecture_lib.dashboards.base import BlittedFigure, Dashboard
 from lecture_lib.data import load_digits
-from lecture_lib.minibatch import DIGITS_SIZES, digits_net
 from lecture_lib.optim import SGD, Adam, Momentum, Optimizer, RMSProp
 from lecture_lib.plots import new_figure
 from lecture_lib.surfaces import SURFACES, Surface, inside_part, run
-from lecture_lib.training import History, fit
+from lecture_lib.training import DIGITS_SIZES, History, digits_net, fit
 
 RULES = ("SGD", "momentum", "RMSProp", "Adam")
 COLORS = {"SGD": "C0", "momentum": "C1", "RMSProp": "C2", "Adam": "C3"}
