@@ -91,6 +91,7 @@ class InitializationDashboard(Dashboard):
         self.image = widgets.Image(format="png")
         self._syncing = False
         self._drawn_for = None  # the activation the static background was drawn for
+        self._net, self._net_key = None, None
         self.c.observe(self._on_c, names="value")
         self.preset.observe(self._on_preset, names="value")
         for control in (self.activation, self.depth, self.width, self.input_variance):
@@ -209,6 +210,16 @@ class InitializationDashboard(Dashboard):
             return 0.0
         return (self._preset_c() or self.c.value) / self.width.value
 
+    def _network(self, activation: str, depth: int, d: int) -> MLP:
+        """The network of the current shape, built only when the shape or φ changes; a move of
+        c, the preset or the input variance only rewrites its weights in place."""
+        key = (activation, depth, d)
+        if self._net_key != key:
+            self._net = MLP([d] * (depth + 2), activation=activation, init="zeros",
+                            rng=np.random.default_rng(0))
+            self._net_key = key
+        return self._net
+
     def update(self) -> None:
         """Rebuild the weights for the current controls, run one forward and backward pass,
         move the artists and refresh the picture."""
@@ -216,13 +227,12 @@ class InitializationDashboard(Dashboard):
         if self._drawn_for != activation:
             self._redraw_static(activation)
         var_w, var_x0 = self.weight_variance(), self.input_variance.value
-        net = MLP([d] * (depth + 2), activation=activation, init="zeros",
-                  rng=np.random.default_rng(0))
+        net = self._network(activation, depth, d)
         for ell, W in enumerate(net.weights):
             if self.preset.value == "constant":
-                W[...] = np.sqrt(var_w)
+                W.fill(np.sqrt(var_w))
             else:
-                W[...] = self._unit_weights[ell, :d, :d] * np.sqrt(var_w)
+                np.multiply(self._unit_weights[ell, :d, :d], np.sqrt(var_w), out=W)
         try:
             net.forward(self._unit_inputs[:, :d] * np.sqrt(var_x0))
             net.propagate_delta(self._unit_delta[:, :d])

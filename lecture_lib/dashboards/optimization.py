@@ -216,8 +216,9 @@ class SurfaceExplorer(Dashboard):
         noise = self.noise.value
         self.paths = {}
         lines = []
+        chosen = self.chosen()
         for rule in RULES:
-            shown = rule in self.chosen()
+            shown = rule in chosen
             for artist in (self.lines[rule], self.ends[rule], self.exits[rule], self.gaps[rule]):
                 artist.set_visible(shown)
             if not shown:
