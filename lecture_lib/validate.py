@@ -1,0 +1,163 @@
+"""One vocabulary for checking what a student passes in.
+
+Every public entry point (the network, the initializers, the optimizers, ``fit``, ``run``, the
+data loaders, the dashboards) checks its arguments with these functions *before* doing any
+work, so a wrong value gives a ``ValueError`` that names the parameter and what is allowed,
+never a numpy ``TypeError``, an ``IndexError`` or a silently wrong number.
+
+Each checker returns the value converted to the plain Python type the code then uses.
+
+>>> positive_int("batch_size", 32)
+32
+>>> probability("p", 0.5)
+0.5
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+# The largest array a student's request may allocate, and the largest run it may start.
+# A JupyterHub kernel has a few hundred MiB; nothing the notebooks teach needs more than a
+# few MiB per array.
+MAX_ARRAY_BYTES = 1 << 30  # 1 GiB
+MAX_STEPS = 1_000_000
+
+
+def _is_number(value: object) -> bool:
+    """A real number that is not a bool (True is not a learning rate)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def positive_int(name: str, value: object, *, maximum: int | None = None) -> int:
+    """``value`` as an int >= 1 (and <= ``maximum`` when given), else ValueError."""
+    if not _is_integer(value) or value < 1 or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum:,}" if maximum is not None else ""
+        raise ValueError(f"{name} must be an integer >= 1{upper}, got {value!r}")
+    return int(value)
+
+
+def non_negative_int(name: str, value: object, *, maximum: int | None = None) -> int:
+    """``value`` as an int >= 0 (and <= ``maximum`` when given), else ValueError."""
+    if not _is_integer(value) or value < 0 or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum:,}" if maximum is not None else ""
+        raise ValueError(f"{name} must be an integer >= 0{upper}, got {value!r}")
+    return int(value)
+
+
+def optional_positive_int(name: str, value: object) -> int | None:
+    """``None`` or an int >= 1."""
+    if value is None:
+        return None
+    if not _is_integer(value) or value < 1:
+        raise ValueError(f"{name} must be None or an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def finite_float(name: str, value: object) -> float:
+    """Any finite real number (not a bool, not a string)."""
+    if not _is_number(value) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def positive_float(name: str, value: object) -> float:
+    """A finite real number > 0 (a learning rate η, an ε, a curvature)."""
+    if not _is_number(value) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def non_negative_float(name: str, value: object) -> float:
+    """A finite real number >= 0 (a variance, a noise level)."""
+    if not _is_number(value) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def probability(name: str, value: object, *, why_not_one: str = "") -> float:
+    """A number in [0, 1): a drop probability p, a decay β.
+
+    ``why_not_one`` is added to the message, so p = 1 is refused with its reason (e.g. "p = 1
+    drops every unit, so nothing reaches the next layer").
+    """
+    if not _is_number(value) or not 0 <= value < 1:
+        reason = f" ({why_not_one})" if why_not_one and value == 1 else ""
+        raise ValueError(f"{name} must be a number with 0 <= {name} < 1, got {value!r}{reason}")
+    return float(value)
+
+
+def boolean(name: str, value: object) -> bool:
+    """True or False only: a string "no" is not read as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def choice(name: str, value: object, allowed: Iterable[str]) -> str:
+    """One of the names in ``allowed``; the message lists them."""
+    allowed = list(allowed)
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def rng(name: str, value: object) -> np.random.Generator:
+    """A seeded ``np.random.Generator`` (the project never uses numpy's global RNG)."""
+    if not isinstance(value, np.random.Generator):
+        raise ValueError(
+            f"{name} must be a seeded numpy Generator, e.g. np.random.default_rng(0); got {value!r}"
+        )
+    return value
+
+
+def array_size(name: str, shape: Sequence[int], *, itemsize: int = 8) -> None:
+    """Refuse, before allocating, an array of ``shape`` larger than :data:`MAX_ARRAY_BYTES`."""
+    nbytes = math.prod(int(n) for n in shape) * itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        raise ValueError(
+            f"{name} would need {nbytes / 2**30:.1f} GiB (shape {tuple(int(n) for n in shape)}); "
+            f"the limit is {MAX_ARRAY_BYTES / 2**30:.0f} GiB: use smaller sizes"
+        )
+
+
+def features(name: str, X: object, *, width: int | None = None) -> np.ndarray:
+    """Inputs as a finite float array of shape (N, width) with N >= 1: bad data is called bad data."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numbers, got an array of dtype {X.dtype}")
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array (rows = examples), got shape {X.shape}")
+    if width is not None and X.shape[1] != width:
+        raise ValueError(f"{name} has {X.shape[1]} columns but the network expects {width} inputs")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or inf: bad data, not a training problem")
+    return X.astype(float, copy=False)
+
+
+def labels(name: str, y: object, *, n_classes: int, n_rows: int | None = None) -> np.ndarray:
+    """Class labels as an int array of integers in 0..n_classes-1 (one per row of X)."""
+    y = np.asarray(y)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of class labels, got shape {y.shape}")
+    if n_rows is not None and y.size != n_rows:
+        raise ValueError(f"{name} has {y.size} labels but X has {n_rows} rows")
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+            raise ValueError(f"{name} must be integer class labels 0..{n_classes - 1}")
+    elif y.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be integer class labels 0..{n_classes - 1}, got {y.dtype}")
+    if y.min() < 0 or y.max() >= n_classes:
+        raise ValueError(
+            f"{name} must be class labels in 0..{n_classes - 1}, got values from {y.min()} to {y.max()}"
+        )
+    return y.astype(int, copy=False)
