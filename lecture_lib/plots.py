@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+
+from lecture_lib.surfaces import Surface, inside_part
 
 
 def new_figure(width: float, height: float, *, dpi: int = 80, **subplot_kw) -> Figure:
@@ -49,28 +50,30 @@ def histogram_rows(
     return image
 
 
-def plot_layer_variance(
-    ax: Axes, layers, measured, predicted=None, *, label: str, color: str = "C0"
-) -> list:
-    """Measured per-layer variance (markers) beside the linear-regime prediction (dashed)."""
-    artists = ax.semilogy(layers, measured, "o-", color=color, label=f"{label}, measured")
-    if predicted is not None:
-        artists += ax.semilogy(
-            layers, predicted, "--", color=color, alpha=0.6, label=f"{label}, linear theory"
-        )
-    ax.set_xlabel("layer ℓ")
-    ax.grid(True, which="major", alpha=0.3)
-    return artists
+def draw_contours(ax, surface: Surface, *, n: int = 120) -> None:
+    """Filled and line contours of E over the surface's box, its start ■ and minimum ★.
+
+    Levels are spaced by quantiles of E on the grid (squared spacing: dense near the
+    minimum), so flat and steep surfaces both show structure.
+    """
+    W1, W2, E = surface.grid(n)
+    levels = np.unique(np.quantile(E, np.linspace(0.0, 1.0, 18) ** 2))
+    ax.contourf(W1, W2, E, levels=levels, cmap="Greys", alpha=0.35)
+    ax.contour(W1, W2, E, levels=levels, colors="0.45", linewidths=0.5)
+    ax.plot(*surface.start, "s", color="k", ms=6)
+    ax.plot(*surface.minimum, "*", color="gold", mec="k", ms=14)
+    ax.set_xlim(*surface.xlim)
+    ax.set_ylim(*surface.ylim)
+    ax.set_xlabel("w1")
+    ax.set_ylabel("w2")
 
 
-def plot_layer_histograms(axes, values_per_layer, *, bins: int = 50, value_range=None, title=None):
-    """A row of small histograms, one per layer (Saito's classic picture of activations)."""
-    artists = []
-    for ell, (ax, values) in enumerate(zip(axes, values_per_layer), start=1):
-        _, _, patches = ax.hist(np.ravel(values), bins=bins, range=value_range, color="C0")
-        ax.set_title(f"ℓ = {ell}", fontsize=9)
-        ax.set_yticks([])
-        artists.append(patches)
-    if title:
-        axes[0].figure.suptitle(title)
+def draw_path(ax, path, surface: Surface, *, color: str, label: str) -> list:
+    """A path of :func:`lecture_lib.surfaces.run` inside the surface's box: the line, and a ●
+    at its end, or a ✕ on the edge where it left the box (diverged or wandered off)."""
+    points, exit_point = inside_part(path, surface.xlim, surface.ylim)
+    artists = ax.plot(points[:, 0], points[:, 1], "-", color=color, lw=1.4, label=label)
+    end, marker = (points[-1], "o") if exit_point is None else (exit_point, "X")
+    artists += ax.plot(*end, marker, color=color, mec="k", ms=7 if marker == "o" else 12,
+                       clip_on=False)
     return artists

@@ -131,12 +131,14 @@ def array_size(name: str, shape: Sequence[int], *, itemsize: int = 8) -> None:
 
 
 def features(name: str, X: object, *, width: int | None = None) -> np.ndarray:
-    """Inputs as a finite float array of shape (N, width) with N >= 1: bad data is called bad data."""
+    """Inputs as a finite float array of shape (N, width), N >= 1; bad data is called bad data."""
     X = np.asarray(X)
     if X.dtype.kind not in "biuf":
         raise ValueError(f"{name} must be numbers, got an array of dtype {X.dtype}")
     if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array (rows = examples), got shape {X.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 2-D array (rows = examples), got shape {X.shape}"
+        )
     if width is not None and X.shape[1] != width:
         raise ValueError(f"{name} has {X.shape[1]} columns but the network expects {width} inputs")
     if not np.all(np.isfinite(X)):
@@ -148,7 +150,9 @@ def labels(name: str, y: object, *, n_classes: int, n_rows: int | None = None) -
     """Class labels as an int array of integers in 0..n_classes-1 (one per row of X)."""
     y = np.asarray(y)
     if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of class labels, got shape {y.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of class labels, got shape {y.shape}"
+        )
     if n_rows is not None and y.size != n_rows:
         raise ValueError(f"{name} has {y.size} labels but X has {n_rows} rows")
     if y.dtype.kind == "f":
@@ -158,6 +162,7 @@ def labels(name: str, y: object, *, n_classes: int, n_rows: int | None = None) -
         raise ValueError(f"{name} must be integer class labels 0..{n_classes - 1}, got {y.dtype}")
     if y.min() < 0 or y.max() >= n_classes:
         raise ValueError(
-            f"{name} must be class labels in 0..{n_classes - 1}, got values from {y.min()} to {y.max()}"
+            f"{name} must be class labels in 0..{n_classes - 1}, "
+            f"got values from {y.min()} to {y.max()}"
         )
     return y.astype(int, copy=False)

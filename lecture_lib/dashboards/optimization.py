@@ -25,8 +25,8 @@ from matplotlib.ticker import MaxNLocator
 from lecture_lib.dashboards.base import BlittedFigure, Dashboard
 from lecture_lib.data import load_digits
 from lecture_lib.optim import SGD, Adam, Momentum, Optimizer, RMSProp
-from lecture_lib.plots import new_figure
-from lecture_lib.surfaces import SURFACES, Surface, inside_part, run
+from lecture_lib.plots import draw_contours, new_figure
+from lecture_lib.surfaces import SURFACES, inside_part, run
 from lecture_lib.training import DIGITS_SIZES, History, digits_net, fit
 
 RULES = ("SGD", "momentum", "RMSProp", "Adam")
@@ -50,35 +50,6 @@ def make_rule(name: str, eta: float, beta: float, beta1: float, beta2: float) ->
     if name == "Adam":
         return Adam(eta, beta1, beta2)
     raise ValueError(f"unknown rule {name!r}; choose one of {', '.join(RULES)}")
-
-
-def draw_contours(ax, surface: Surface, *, n: int = 120) -> None:
-    """Filled and line contours of E over the surface's box, its start ■ and minimum ★.
-
-    Levels are spaced by quantiles of E on the grid (squared spacing: dense near the
-    minimum), so flat and steep surfaces both show structure.
-    """
-    W1, W2, E = surface.grid(n)
-    levels = np.unique(np.quantile(E, np.linspace(0.0, 1.0, 18) ** 2))
-    ax.contourf(W1, W2, E, levels=levels, cmap="Greys", alpha=0.35)
-    ax.contour(W1, W2, E, levels=levels, colors="0.45", linewidths=0.5)
-    ax.plot(*surface.start, "s", color="k", ms=6)
-    ax.plot(*surface.minimum, "*", color="gold", mec="k", ms=14)
-    ax.set_xlim(*surface.xlim)
-    ax.set_ylim(*surface.ylim)
-    ax.set_xlabel("w1")
-    ax.set_ylabel("w2")
-
-
-def draw_path(ax, path, surface: Surface, *, color: str, label: str) -> list:
-    """A path of :func:`lecture_lib.surfaces.run` inside the surface's box: the line, and a ●
-    at its end, or a ✕ on the edge where it left the box (diverged or wandered off)."""
-    points, exit_point = inside_part(path, surface.xlim, surface.ylim)
-    artists = ax.plot(points[:, 0], points[:, 1], "-", color=color, lw=1.4, label=label)
-    end, marker = (points[-1], "o") if exit_point is None else (exit_point, "X")
-    artists += ax.plot(*end, marker, color=color, mec="k", ms=7 if marker == "o" else 12,
-                       clip_on=False)
-    return artists
 
 
 class SurfaceExplorer(Dashboard):
