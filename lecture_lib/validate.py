@@ -27,15 +27,19 @@ MAX_ARRAY_BYTES = 1 << 30  # 1 GiB
 MAX_STEPS = 1_000_000
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> bool:
     """A real number that is not a bool (True is not a learning rate)."""
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_)
     )
 
 
-def _is_integer(value: object) -> bool:
+def is_integer(value: object) -> bool:
+    """An int (Python or numpy) that is not a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+_is_number, _is_integer = is_number, is_integer
 
 
 def positive_int(name: str, value: object, *, maximum: int | None = None) -> int:
@@ -91,9 +95,17 @@ def probability(name: str, value: object, *, why_not_one: str = "") -> float:
     drops every unit, so nothing reaches the next layer").
     """
     if not _is_number(value) or not 0 <= value < 1:
-        reason = f" ({why_not_one})" if why_not_one and value == 1 else ""
+        reason = f" ({why_not_one})" if why_not_one and _is_number(value) and value == 1 else ""
         raise ValueError(f"{name} must be a number with 0 <= {name} < 1, got {value!r}{reason}")
     return float(value)
+
+
+def integer(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
+    """``value`` as an int with ``minimum`` <= value (<= ``maximum`` when given)."""
+    if not _is_integer(value) or value < minimum or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum:,}" if maximum is not None else ""
+        raise ValueError(f"{name} must be an integer >= {minimum}{upper}, got {value!r}")
+    return int(value)
 
 
 def boolean(name: str, value: object) -> bool:
@@ -108,6 +120,20 @@ def choice(name: str, value: object, allowed: Iterable[str]) -> str:
     allowed = list(allowed)
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def instance(name: str, value: object, cls: type | tuple, what: str) -> object:
+    """``value`` if it is an instance of ``cls`` (described as ``what`` in the message)."""
+    if not isinstance(value, cls):
+        raise ValueError(f"{name} must be {what}, got {type(value).__name__} {value!r:.80}")
+    return value
+
+
+def optional_callable(name: str, value: object) -> object:
+    """None or something callable (a callback)."""
+    if value is not None and not callable(value):
+        raise ValueError(f"{name} must be None or a function, got {value!r:.80}")
     return value
 
 
@@ -144,6 +170,20 @@ def features(name: str, X: object, *, width: int | None = None) -> np.ndarray:
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name} contains NaN or inf: bad data, not a training problem")
     return X.astype(float, copy=False)
+
+
+def numbers(name: str, values: object) -> np.ndarray:
+    """A non-empty float array of finite numbers, at least 1-D (rows = a sequence)."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numbers, got an array of dtype {values.dtype}")
+    if values.ndim == 0 or values.shape[0] == 0:
+        raise ValueError(
+            f"{name} must be a non-empty sequence of numbers, got shape {values.shape}"
+        )
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} contains NaN or inf")
+    return values.astype(float, copy=False)
 
 
 def labels(name: str, y: object, *, n_classes: int, n_rows: int | None = None) -> np.ndarray:

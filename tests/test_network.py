@@ -37,8 +37,7 @@ def reference_forward(params, X, activation, masks=None, ps=None):
     phi = np.tanh if activation == "tanh" else (lambda s: np.where(s > 0, s, 0.0))
     x = X
     n_layers = len(params) // 2
-    for ell in range(1, n_layers + 1):
-        W, b = params[2 * ell - 2], params[2 * ell - 1]
+    for ell, (W, b) in enumerate(zip(params[0::2], params[1::2]), start=1):
         s = np.dot(x, W) + b
         if ell == n_layers:
             return s
@@ -126,12 +125,27 @@ def test_params_layout_and_zero_biases(sizes):
     net = MLP(sizes, activation="tanh", init="xavier", rng=np.random.default_rng(0))
     assert len(net.params) == 2 * (len(sizes) - 1)
     for ell in range(1, len(sizes)):
-        W, b = net.params[2 * ell - 2], net.params[2 * ell - 1]
+        W, b = net.layer(ell)
         assert W.shape == (sizes[ell - 1], sizes[ell])
         assert b.shape == (sizes[ell],)
         assert np.all(b == 0.0)
         assert W is net.weights[ell - 1] and b is net.biases[ell - 1]
+        assert W is net.W(ell) is net.params[2 * ell - 2]  # [W1, b1, W2, b2, ...]
+        assert b is net.b(ell) is net.params[2 * ell - 1]
     assert net.n_layers == len(sizes) - 1
+    for bad in (0, len(sizes), 1.0, True):
+        with pytest.raises(ValueError, match="layer l"):
+            net.W(bad)
+
+
+def test_writing_through_W_changes_the_network():
+    net = MLP([3, 4, 2], rng=np.random.default_rng(0))
+    X = np.ones((1, 3))
+    before = net.forward(X).copy()
+    net.W(2)[...] = 0.0
+    net.b(2)[...] = [1.0, -1.0]
+    assert not np.allclose(before, [[1.0, -1.0]])
+    assert np.array_equal(net.forward(X), [[1.0, -1.0]])
 
 
 @pytest.mark.parametrize("sizes", ARCHITECTURES)
