@@ -2,9 +2,10 @@
 pins a Python that the package accepts, and installs into a FRESH virtual environment in which
 every notebook executes.
 
-The install test is slow (a new venv, pip from its cache, every notebook run by nbconvert): it
-runs whenever it can, in CI always; it is skipped with a reason only where no venv with pip can
-be made outside CI.
+The install test is slow (a new venv, pip from its cache, every notebook run by nbconvert) and
+opt-in: it carries the marker ``binder``, which the default run deselects (pyproject's addopts);
+``.ci/run`` runs it with ``pytest -m "binder or hub"``. When selected it runs wherever it can, in
+CI always; it is skipped with a reason only where no venv with pip can be made outside CI.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def _run(command: list, *, cwd: Path, env: dict, timeout: float, what: str) -> s
     return done.stdout + done.stderr
 
 
+@pytest.mark.binder
 def test_binder_requirements_install_into_a_fresh_venv_where_every_notebook_runs(tmp_path):
     timings = {}
     started = time.monotonic()

@@ -3,6 +3,13 @@
 import pathlib
 import re
 
+import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
@@ -30,3 +37,19 @@ def test_every_notebook_is_listed_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"notebooks/{notebook.name}" in readme
+
+
+def test_slow_tests_are_opt_in_by_marker_and_ci_runs_them():
+    """The default run (the README's command) deselects the markers binder and hub; .ci/run
+    then runs exactly those, after the README's command."""
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    registered = {line.split(":")[0] for line in options["markers"]}
+    assert {"binder", "hub"} <= registered
+    assert "-m 'not binder and not hub'" in options["addopts"]
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    opt_in = '.venv/bin/python -m pytest -m "binder or hub"'
+    assert opt_in in ci_lines
+    assert ci_lines.index(opt_in) > ci_lines.index(readme_commands()[1])
+    binder_test = (ROOT / "tests" / "test_binder.py").read_text()
+    marked = "@pytest.mark.binder\ndef test_binder_requirements_install_into_a_fresh_venv"
+    assert marked in binder_test
