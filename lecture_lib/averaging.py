@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lecture_lib.optim import _check_beta, _check_count
+from lecture_lib import validate
 
 
 def running_average_weights(beta: float, t: int) -> np.ndarray:
@@ -35,8 +35,8 @@ def running_average_weights(beta: float, t: int) -> np.ndarray:
     t : int
         Step t >= 1.
     """
-    beta = _check_beta("beta", beta)
-    t = _check_count("t", t)
+    beta = validate.probability("beta", beta)
+    t = validate.positive_int("t", t, maximum=validate.MAX_ARRAY_BYTES // 8)
     ages = np.arange(t - 1, -1, -1)  # t - m for m = 1..t
     return beta**ages * (1.0 - beta)
 
@@ -51,8 +51,8 @@ def running_average(deltas: np.ndarray, beta: float) -> np.ndarray:
     beta : float
         0 <= β < 1 (β = 0: v_t = Δ_t, plain SGD).
     """
-    beta = _check_beta("beta", beta)
-    deltas = np.asarray(deltas, dtype=float)
+    beta = validate.probability("beta", beta)
+    deltas = validate.numbers("deltas", deltas)
     out = np.empty_like(deltas)
     v = np.zeros(deltas.shape[1:])
     for t, delta in enumerate(deltas):
@@ -65,8 +65,13 @@ def unrolled_running_average(deltas: np.ndarray, beta: float) -> np.ndarray:
     """v_t = Σ_{m=1..t} β^(t-m) (1-β) Δ_m for t = 1..T (the unrolled sum, with Δ_m).
 
     Equal to :func:`running_average` (up to rounding): the recursion with v_0 = 0, unrolled.
+    It costs T²/2 products (a picture, not a tool): T is limited to 100,000.
     """
-    deltas = np.asarray(deltas, dtype=float)
+    beta = validate.probability("beta", beta)
+    deltas = validate.numbers("deltas", deltas)
+    if len(deltas) > 100_000:
+        raise ValueError(f"deltas has {len(deltas):,} rows; the unrolled sum (T²/2 products) "
+                         "allows at most 100,000: use running_average")
     out = np.empty_like(deltas)
     for t in range(1, len(deltas) + 1):
         out[t - 1] = np.tensordot(running_average_weights(beta, t), deltas[:t], axes=1)
@@ -78,8 +83,8 @@ def slide_unrolled_sum(deltas: np.ndarray, beta: float) -> np.ndarray:
 
     Only to show that it differs from the running average v_t.
     """
-    beta = _check_beta("beta", beta)
-    deltas = np.asarray(deltas, dtype=float)
+    beta = validate.probability("beta", beta)
+    deltas = validate.numbers("deltas", deltas)
     t = np.arange(1, len(deltas) + 1).reshape((-1,) + (1,) * (deltas.ndim - 1))
     return (1.0 - beta**t) * deltas
 
@@ -90,8 +95,8 @@ def moving_window_average(deltas: np.ndarray, M: int) -> np.ndarray:
     While t < M only Δ_1..Δ_t exist and v_t is their mean (as :class:`lecture_lib.optim.
     MovingWindow` does).
     """
-    M = _check_count("M", M)
-    deltas = np.asarray(deltas, dtype=float)
+    M = validate.positive_int("M", M)
+    deltas = validate.numbers("deltas", deltas)
     cumulative = np.cumsum(deltas, axis=0)
     out = cumulative.copy()
     out[M:] -= cumulative[:-M]
@@ -106,14 +111,14 @@ def effective_window(beta: float) -> float:
     1 - 1/e ≈ 0.63 as β → 1 (:func:`weight_of_last`); the mean age of the weights is
     β/(1-β) = 1/(1-β) - 1.
     """
-    beta = _check_beta("beta", beta)
+    beta = validate.probability("beta", beta)
     return 1.0 / (1.0 - beta)
 
 
 def weight_of_last(beta: float, n: int) -> float:
     """Σ of the weights β^k (1-β) of the n most recent gradients (ages k = 0..n-1): 1 - β^n."""
-    beta = _check_beta("beta", beta)
-    return 1.0 - beta ** _check_count("n", n)
+    beta = validate.probability("beta", beta)
+    return 1.0 - beta ** validate.positive_int("n", n)
 
 
 def stationary_variance_ratio(beta: float) -> float:
@@ -122,5 +127,5 @@ def stationary_variance_ratio(beta: float) -> float:
     Σ_k ((1-β) β^k)² = (1-β)²/(1-β²). A moving window of M has 1/M, so the same noise reduction
     needs M = (1+β)/(1-β), about twice the effective window 1/(1-β).
     """
-    beta = _check_beta("beta", beta)
+    beta = validate.probability("beta", beta)
     return (1.0 - beta) / (1.0 + beta)

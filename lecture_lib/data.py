@@ -17,6 +17,12 @@ from importlib import resources
 
 import numpy as np
 
+from lecture_lib import validate
+
+#: load_digits refuses splits that leave fewer training rows than this (the features are
+#: scaled by the training split's spread: with one row it is 0, and every feature NaN or inf).
+MIN_TRAIN_ROWS = 100
+
 
 @dataclass(frozen=True)
 class Splits:
@@ -53,13 +59,20 @@ def load_digits(
     val_fraction, test_fraction : float
         Shares of the 1,797 samples for validation and testing; the rest is for training.
     """
-    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
-        raise ValueError("val_fraction and test_fraction must be in [0, 1) and sum to less than 1")
+    seed = validate.non_negative_int("seed", seed)
+    val_fraction = validate.probability("val_fraction", val_fraction)
+    test_fraction = validate.probability("test_fraction", test_fraction)
     images, labels = digits_images()
     X = images.reshape(len(images), -1).astype(float)
-    order = np.random.default_rng(seed).permutation(len(X))
     n_val = int(round(val_fraction * len(X)))
     n_test = int(round(test_fraction * len(X)))
+    if len(X) - n_val - n_test < MIN_TRAIN_ROWS:
+        raise ValueError(
+            f"val_fraction = {val_fraction} and test_fraction = {test_fraction} leave "
+            f"{len(X) - n_val - n_test} of {len(X)} rows for training; at least "
+            f"{MIN_TRAIN_ROWS} are needed (their spread scales every feature)"
+        )
+    order = np.random.default_rng(seed).permutation(len(X))
     val, test, train = np.split(order, [n_val, n_val + n_test])
     mean = X[train].mean(axis=0)
     scale = (X[train] - mean).std()
@@ -74,8 +87,11 @@ def spirals(
 
     Returns ``X`` of shape (n_per_class * n_classes, 2), shifted to zero mean, and labels ``y``.
     """
-    if n_per_class < 1 or n_classes < 2 or not np.isfinite(noise) or noise < 0:
-        raise ValueError("need n_per_class >= 1, n_classes >= 2 and a finite noise >= 0")
+    n_per_class = validate.positive_int("n_per_class", n_per_class)
+    n_classes = validate.integer("n_classes", n_classes, minimum=2)
+    noise = validate.non_negative_float("noise", noise)
+    rng = validate.rng("rng", rng)
+    validate.array_size("n_per_class x n_classes points", (n_per_class * n_classes, 4))
     radius = np.tile(np.linspace(0.05, 1.0, n_per_class), n_classes)
     y = np.repeat(np.arange(n_classes), n_per_class)
     angle = 4.0 * radius + 2 * np.pi * y / n_classes + noise * rng.standard_normal(radius.size)
@@ -87,6 +103,8 @@ def gaussian_inputs(
     n: int, d: int, *, variance: float = 1.0, rng: np.random.Generator
 ) -> np.ndarray:
     """``n`` samples of ``d`` independent zero-mean Gaussian features with the given variance."""
-    if not np.isfinite(variance) or variance < 0:
-        raise ValueError(f"variance must be a finite number >= 0, got {variance!r}")
+    n, d = validate.positive_int("n", n), validate.positive_int("d", d)
+    variance = validate.non_negative_float("variance", variance)
+    rng = validate.rng("rng", rng)
+    validate.array_size("the inputs n x d", (n, d))
     return rng.standard_normal((n, d)) * np.sqrt(variance)

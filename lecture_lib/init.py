@@ -22,16 +22,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecture_lib import validate
+
 SCHEMES = ("zeros", "constant", "normal", "xavier", "he")
 
 
 def xavier_variance(d_in: int, d_out: int) -> float:
     """Xavier's compromise var(w) = 2 / (d^(l-1) + d^(l)) between forward and backward."""
+    d_in, d_out = validate.positive_int("d_in", d_in), validate.positive_int("d_out", d_out)
     return 2.0 / (d_in + d_out)
 
 
 def he_variance(d_in: int) -> float:
     """He's var(w) = 2 / d^(l-1): the 1/d^(l-1) of the tanh slide, doubled for ReLU."""
+    d_in = validate.positive_int("d_in", d_in)
     return 2.0 / d_in
 
 
@@ -64,23 +68,28 @@ def init_weights(
     numpy.ndarray
         Zero-mean weights (except ``"constant"``) of shape ``(d_in, d_out)``.
     """
-    for name, size in (("d_in", d_in), ("d_out", d_out)):
-        if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {size!r}")
-    if scheme == "zeros":
-        return np.zeros((d_in, d_out))
+    scheme = validate.choice("scheme", scheme, SCHEMES)
+    d_in, d_out = validate.positive_int("d_in", d_in), validate.positive_int("d_out", d_out)
+    validate.array_size("the weights d_in x d_out", (d_in, d_out))
+    rng = validate.rng("rng", rng)
     if scheme == "constant":
         if value is None:
             raise ValueError('scheme "constant" needs value= (the weight every entry gets)')
-        return np.full((d_in, d_out), float(value))
+        value = validate.finite_float("value", value)
+    elif value is not None:
+        raise ValueError(f'value= is the weight of scheme "constant", not of {scheme!r}')
     if scheme == "normal":
         if variance is None:
             raise ValueError('scheme "normal" needs variance= (var(w) >= 0)')
-        if not np.isfinite(variance) or variance < 0:
-            raise ValueError(f"variance must be a finite number >= 0, got {variance!r}")
+        variance = validate.non_negative_float("variance", variance)
+    elif variance is not None:
+        raise ValueError(f'variance= is var(w) of scheme "normal", not of {scheme!r}')
+    if scheme == "zeros":
+        return np.zeros((d_in, d_out))
+    if scheme == "constant":
+        return np.full((d_in, d_out), value)
+    if scheme == "normal":
         return rng.standard_normal((d_in, d_out)) * np.sqrt(variance)
     if scheme == "xavier":
         return rng.standard_normal((d_in, d_out)) * np.sqrt(xavier_variance(d_in, d_out))
-    if scheme == "he":
-        return rng.standard_normal((d_in, d_out)) * np.sqrt(he_variance(d_in))
-    raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
+    return rng.standard_normal((d_in, d_out)) * np.sqrt(he_variance(d_in))

@@ -20,11 +20,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecture_lib import validate
 from lecture_lib.network import MLP
 
 
 def _flat(grads) -> np.ndarray:
     return np.concatenate([np.ravel(g) for g in grads])
+
+
+def _data(model, X, y) -> tuple[MLP, np.ndarray, np.ndarray]:
+    model = validate.instance("model", model, MLP, "a lecture_lib.network.MLP")
+    X = validate.features("X", X, width=model.sizes[0])
+    return model, X, validate.labels("y", y, n_classes=model.sizes[-1], n_rows=len(X))
 
 
 def per_sample_variance(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[list, float]:
@@ -42,7 +49,7 @@ def per_sample_variance(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[list,
     sigma2 : float
         σ².
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    model, X, y = _data(model, X, y)
     n = len(X)
     _, full_grad = model.loss_and_grads(X, y)
     trace = model.trace
@@ -57,9 +64,13 @@ def per_sample_variance(model: MLP, X: np.ndarray, y: np.ndarray) -> tuple[list,
 
 def predicted_minibatch_variance(sigma2: float, batch_size, n: int) -> np.ndarray:
     """E ‖Δ - ∇E‖² = (σ²/B) (N-B)/(N-1) for batches of B drawn without replacement from N."""
-    B = np.asarray(batch_size, dtype=float)
-    if np.any(B < 1) or np.any(B > n) or n < 2:
-        raise ValueError(f"need 1 <= batch_size <= n and n >= 2, got {batch_size!r}, n = {n}")
+    n = validate.integer("n", n, minimum=2)
+    sigma2 = validate.non_negative_float("sigma2", sigma2)
+    B = np.asarray(batch_size)
+    if B.dtype.kind not in "iu" or B.ndim > 1 or B.size == 0 or np.any(B < 1) or np.any(B > n):
+        raise ValueError(f"batch_size must be integers B with 1 <= B <= n = {n}, "
+                         f"got {batch_size!r:.80}")
+    B = B.astype(float)
     return sigma2 / B * (n - B) / (n - 1)
 
 
@@ -85,12 +96,20 @@ def minibatch_variance(
     full_grad : list of numpy.ndarray, optional
         ∇E if already computed (:func:`per_sample_variance` returns it).
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    model, X, y = _data(model, X, y)
     n = len(X)
-    if not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size must be in 1..{n}, got {batch_size!r}")
-    if draws < 1:
-        raise ValueError(f"draws must be >= 1, got {draws!r}")
+    batch_size = validate.integer("batch_size", batch_size, minimum=1, maximum=n)
+    draws = validate.positive_int("draws", draws, maximum=validate.MAX_STEPS)
+    if draws * batch_size > 100 * validate.MAX_STEPS:
+        raise ValueError(f"draws = {draws:,} batches of {batch_size:,} rows is more than "
+                         f"{100 * validate.MAX_STEPS:,} rows of backprop: use fewer draws")
+    rng = validate.rng("rng", rng)
+    if full_grad is not None:
+        if not isinstance(full_grad, (list, tuple)) or len(full_grad) != len(model.params) or any(
+            np.shape(g) != p.shape for g, p in zip(full_grad, model.params)
+        ):
+            raise ValueError("full_grad must be a list of arrays shaped like model.params "
+                             "(the first value per_sample_variance returns)")
     if full_grad is None:
         _, full_grad = model.loss_and_grads(X, y)
     g = _flat(full_grad)

@@ -30,40 +30,13 @@ detects the non-finite values and stops.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections import deque
 
 import numpy as np
 
-# --------------------------------------------------------------------------- validation
-
-
-def _check_eta(eta: float) -> float:
-    if not (isinstance(eta, (int, float, np.number)) and math.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta (learning rate η) must be a finite number > 0, got {eta!r}")
-    return float(eta)
-
-
-def _check_beta(name: str, beta: float) -> float:
-    if not (isinstance(beta, (int, float, np.number)) and 0 <= beta < 1):
-        raise ValueError(f"{name} must satisfy 0 <= {name} < 1, got {beta!r}")
-    return float(beta)
-
-
-def _check_eps(eps: float) -> float:
-    if not (isinstance(eps, (int, float, np.number)) and math.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps (ε) must be a finite number > 0, got {eps!r}")
-    return float(eps)
-
-
-def _check_count(name: str, n: int | None, *, allow_none: bool = False) -> int | None:
-    if n is None and allow_none:
-        return None
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        allowed = "None or an integer >= 1" if allow_none else "an integer >= 1"
-        raise ValueError(f"{name} must be {allowed}, got {n!r}")
-    return int(n)
-
+from lecture_lib import validate
 
 # --------------------------------------------------------------------------- base class
 
@@ -99,8 +72,15 @@ class Optimizer:
         grads : list of numpy.ndarray
             The gradients Δ_t, aligned with ``params``.
         """
+        for name, value in (("params", params), ("grads", grads)):
+            if not isinstance(value, (list, tuple)):
+                raise ValueError(
+                    f"{name} must be a list of numpy arrays (e.g. MLP.params), got "
+                    f"{type(value).__name__}"
+                )
         if len(params) != len(grads):
             raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradients")
+        grads = [_checked_gradient(i, w, delta) for i, (w, delta) in enumerate(zip(params, grads))]
         if self._n_params is None:
             self._n_params = len(params)
         elif len(params) != self._n_params:
@@ -111,7 +91,7 @@ class Optimizer:
         self.t += 1
         with np.errstate(over="ignore", invalid="ignore"):
             for i, (w, delta) in enumerate(zip(params, grads, strict=True)):
-                self._update(i, w, np.asarray(delta, dtype=float))
+                self._update(i, w, delta)
 
     def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
         raise NotImplementedError
@@ -121,6 +101,26 @@ class Optimizer:
             f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_") and k != "t"
         )
         return f"{type(self).__name__}({hyper})"
+
+
+def _checked_gradient(i: int, w: object, delta: object) -> np.ndarray:
+    """Δ of ``params[i]`` as a float array of ``w``'s shape; ``w`` must be updatable in place."""
+    if not isinstance(w, np.ndarray) or w.dtype.kind != "f" or not w.flags.writeable:
+        raise ValueError(
+            f"params[{i}] must be a writeable numpy float array (updated in place), got "
+            f"{type(w).__name__}"
+            + (f" of dtype {w.dtype}" if isinstance(w, np.ndarray) else
+               ": a plain Python number cannot be changed in place; use np.array([...])")
+        )
+    delta = np.asarray(delta)
+    if delta.dtype.kind not in "biuf":
+        raise ValueError(f"grads[{i}] must be numbers, got an array of dtype {delta.dtype}")
+    if delta.shape != w.shape:
+        raise ValueError(
+            f"grads[{i}] has shape {delta.shape} but params[{i}] has shape {w.shape}: each "
+            "gradient must have its parameter's shape (nothing is broadcast)"
+        )
+    return delta.astype(float, copy=False)
 
 
 def _lazy(state: list, i: int, like: np.ndarray) -> np.ndarray:
@@ -146,7 +146,7 @@ class SGD(Optimizer):
 
     def __init__(self, eta: float) -> None:
         super().__init__()
-        self.eta = _check_eta(eta)
+        self.eta = validate.positive_float("eta", eta)
 
     def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
         w -= self.eta * delta
@@ -172,8 +172,8 @@ class MovingWindow(Optimizer):
 
     def __init__(self, eta: float, M: int) -> None:
         super().__init__()
-        self.eta = _check_eta(eta)
-        self.M = _check_count("M", M)
+        self.eta = validate.positive_float("eta", eta)
+        self.M = validate.positive_int("M", M, maximum=validate.MAX_STEPS)
         self._windows: list[deque] = []
 
     def _reset_state(self) -> None:
@@ -213,8 +213,8 @@ class Momentum(Optimizer):
 
     def __init__(self, eta: float, beta: float) -> None:
         super().__init__()
-        self.eta = _check_eta(eta)
-        self.beta = _check_beta("beta", beta)
+        self.eta = validate.positive_float("eta", eta)
+        self.beta = validate.probability("beta", beta)
         self._v: list[np.ndarray] = []
 
     def _reset_state(self) -> None:
@@ -247,8 +247,8 @@ class HeavyBall(Optimizer):
 
     def __init__(self, eta: float, beta: float) -> None:
         super().__init__()
-        self.eta = _check_eta(eta)
-        self.beta = _check_beta("beta", beta)
+        self.eta = validate.positive_float("eta", eta)
+        self.beta = validate.probability("beta", beta)
         self._v: list[np.ndarray] = []
 
     def _reset_state(self) -> None:
@@ -284,9 +284,9 @@ class RMSProp(Optimizer):
 
     def __init__(self, eta: float, beta: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__()
-        self.eta = _check_eta(eta)
-        self.beta = _check_beta("beta", beta)
-        self.eps = _check_eps(eps)
+        self.eta = validate.positive_float("eta", eta)
+        self.beta = validate.probability("beta", beta)
+        self.eps = validate.positive_float("eps", eps)
         self._u: list[np.ndarray] = []
 
     def _reset_state(self) -> None:
@@ -346,12 +346,12 @@ class Adam(Optimizer):
         decay_steps: int | None = None,
     ) -> None:
         super().__init__()
-        self.eta = _check_eta(eta)
-        self.beta1 = _check_beta("beta1", beta1)
-        self.beta2 = _check_beta("beta2", beta2)
-        self.eps = _check_eps(eps)
-        self.bias_correction = bool(bias_correction)
-        self.decay_steps = _check_count("decay_steps", decay_steps, allow_none=True)
+        self.eta = validate.positive_float("eta", eta)
+        self.beta1 = validate.probability("beta1", beta1)
+        self.beta2 = validate.probability("beta2", beta2)
+        self.eps = validate.positive_float("eps", eps)
+        self.bias_correction = validate.boolean("bias_correction", bias_correction)
+        self.decay_steps = validate.optional_positive_int("decay_steps", decay_steps)
         self._v: list[np.ndarray] = []
         self._u: list[np.ndarray] = []
 
@@ -381,13 +381,31 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "SGD": SGD,
     "moving window": MovingWindow,
     "momentum": Momentum,
+    "heavy ball": HeavyBall,
     "RMSProp": RMSProp,
     "Adam": Adam,
 }
 
 
 def make_optimizer(name: str, **hyper) -> Optimizer:
-    """``OPTIMIZERS[name](**hyper)``, e.g. ``make_optimizer("momentum", eta=0.1, beta=0.9)``."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[name](**hyper)
+    """``OPTIMIZERS[name](**hyper)``, e.g. ``make_optimizer("momentum", eta=0.1, beta=0.9)``.
+
+    An unknown name or hyperparameter is a ValueError listing what the rule accepts.
+    """
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(
+            f"name (the optimizer) must be one of {', '.join(map(repr, OPTIMIZERS))}; "
+            f"got {name!r}"
+        )
+    rule = OPTIMIZERS[name]
+    accepted = list(inspect.signature(rule).parameters)
+    unknown = sorted(set(hyper) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"{name} has no hyperparameter {', '.join(unknown)}; it takes {', '.join(accepted)}"
+        )
+    missing = [p.name for p in inspect.signature(rule).parameters.values()
+               if p.default is inspect.Parameter.empty and p.name not in hyper]
+    if missing:
+        raise ValueError(f"{name} needs {', '.join(missing)} (it takes {', '.join(accepted)})")
+    return rule(**hyper)

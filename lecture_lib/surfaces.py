@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lecture_lib import validate
 from lecture_lib.optim import Optimizer
 
 #: A run stops ("diverged") when w leaves this many times the plotting box, around its centre.
@@ -63,6 +64,8 @@ class Surface:
 
     def grid(self, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``W1, W2, E`` on an n×n grid over the plotting box, ready for ``ax.contour``."""
+        n = validate.integer("n", n, minimum=2)
+        validate.array_size("the n x n grid", (n, n, 4))
         W1, W2 = np.meshgrid(np.linspace(*self.xlim, n), np.linspace(*self.ylim, n))
         return W1, W2, self.E(np.stack([W1, W2], axis=-1))
 
@@ -219,14 +222,22 @@ def run(
     Path
         The iterates, E along them, and whether (and when) the run diverged.
     """
-    if isinstance(surface, str):
-        surface = SURFACES[surface]
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    if noise > 0 and rng is None:
-        raise ValueError("noise > 0 needs a seeded rng (np.random.default_rng(seed))")
+    if not isinstance(surface, Surface):
+        surface = SURFACES[validate.choice("surface", surface, SURFACES)]
+    optimizer = validate.instance("optimizer", optimizer, Optimizer,
+                                  "an optimizer of lecture_lib.optim (e.g. SGD(eta=0.1))")
+    steps = validate.non_negative_int("steps", steps, maximum=validate.MAX_STEPS)
+    noise = validate.non_negative_float("noise", noise)
+    if noise > 0:
+        rng = validate.rng("rng (needed when noise > 0)", rng)
+    elif rng is not None:
+        rng = validate.rng("rng", rng)
+    if start is not None:
+        start_array = np.asarray(start)
+        if start_array.shape != (2,) or start_array.dtype.kind not in "iuf" or not np.all(
+            np.isfinite(start_array)
+        ):
+            raise ValueError(f"start must be two finite numbers (w1, w2), got {start!r:.80}")
     z = noise * rng.standard_normal((steps, 2)) if noise > 0 else np.zeros((steps, 2))
 
     (x0, x1), (y0, y1) = surface.xlim, surface.ylim
@@ -257,9 +268,9 @@ def quadratic(a: float, b: float, *, name: str | None = None) -> Surface:
     the learning rate each coordinate needs depends on that scale). Plain GD converges for
     η < 2 / max(a, b).
     """
-    if not (a > 0 and b > 0):
-        raise ValueError(f"curvatures a and b must be > 0, got {a!r}, {b!r}")
-    a, b = float(a), float(b)
+    a, b = validate.positive_float("a", a), validate.positive_float("b", b)
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"name must be None or a string, got {name!r}")
 
     def E(w: np.ndarray) -> np.ndarray:
         w = np.asarray(w, dtype=float)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lecture_lib import validate
 from lecture_lib.network import MLP, DivergenceError
 from lecture_lib.optim import Optimizer
 
@@ -70,14 +71,6 @@ class History:
     def best_epoch(self) -> int | None:
         """argmin of ``val_loss`` (the first one on ties), 0-based; None before any epoch."""
         return int(np.argmin(self.val_loss)) if self.val_loss else None
-
-
-def _check_count(name: str, n, *, allow_none: bool = False) -> None:
-    if n is None and allow_none:
-        return
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        allowed = "None or an integer >= 1" if allow_none else "an integer >= 1"
-        raise ValueError(f"{name} must be {allowed}, got {n!r}")
 
 
 def _exploded(loss: float, threshold: float) -> bool:
@@ -135,12 +128,28 @@ def fit(
     -------
     History
     """
-    _check_count("epochs", epochs)
-    _check_count("batch_size", batch_size)
-    _check_count("patience", patience, allow_none=True)
-    X_train, y_train = np.asarray(X_train, dtype=float), np.asarray(y_train)
-    X_val, y_val = np.asarray(X_val, dtype=float), np.asarray(y_val)
+    model = validate.instance("model", model, MLP, "a lecture_lib.network.MLP")
+    optimizer = validate.instance("optimizer", optimizer, Optimizer,
+                                  "an optimizer of lecture_lib.optim (e.g. SGD(eta=0.1))")
+    d_in, n_classes = model.sizes[0], model.sizes[-1]
+    X_train = validate.features("X_train", X_train, width=d_in)
+    y_train = validate.labels("y_train", y_train, n_classes=n_classes, n_rows=len(X_train))
+    X_val = validate.features("X_val", X_val, width=d_in)
+    y_val = validate.labels("y_val", y_val, n_classes=n_classes, n_rows=len(X_val))
+    epochs = validate.positive_int("epochs", epochs, maximum=validate.MAX_STEPS)
+    batch_size = validate.positive_int("batch_size", batch_size)
+    patience = validate.optional_positive_int("patience", patience)
+    restore_best = validate.boolean("restore_best", restore_best)
+    rng = validate.rng("rng", rng)
+    callback = validate.optional_callable("callback", callback)
     n = len(X_train)
+    steps_per_epoch = -(-n // batch_size)
+    if epochs * steps_per_epoch > validate.MAX_STEPS:
+        raise ValueError(
+            f"epochs = {epochs:,} of {steps_per_epoch:,} minibatches is more than the limit of "
+            f"{validate.MAX_STEPS:,} optimizer steps (minutes of training): use fewer epochs or "
+            "a larger batch_size"
+        )
 
     history = History()
     best_params = None
@@ -197,6 +206,7 @@ DIGITS_SIZES = (64, 64, 10)
 def digits_net(seed: int = 0, sizes=DIGITS_SIZES) -> MLP:
     """A fresh tanh MLP with Xavier initialization for the digits; the same seed gives the
     same initial weights."""
+    validate.non_negative_int("seed", seed)
     return MLP(list(sizes), activation="tanh", init="xavier", rng=np.random.default_rng(seed))
 
 
@@ -221,6 +231,13 @@ def train_each(
     callback : callable, optional
         ``callback(name, epoch, history)`` after each epoch.
     """
+    if not isinstance(optimizers, dict) or not optimizers:
+        raise ValueError("optimizers must be a non-empty dict name -> optimizer")
+    for name, optimizer in optimizers.items():
+        validate.instance(f"optimizers[{name!r}]", optimizer, Optimizer,
+                          "an optimizer of lecture_lib.optim")
+    validate.non_negative_int("seed", seed)
+    callback = validate.optional_callable("callback", callback)
     histories = {}
     for name, optimizer in optimizers.items():
         optimizer.reset()

@@ -12,6 +12,7 @@ from lecture_lib.optim import (
     OPTIMIZERS,
     SGD,
     Adam,
+    HeavyBall,
     Momentum,
     MovingWindow,
     RMSProp,
@@ -412,7 +413,7 @@ def test_make_optimizer():
         hyper = {"eta": 0.1}
         if cls is MovingWindow:
             hyper["M"] = 3
-        if cls is Momentum:
+        if cls in (Momentum, HeavyBall):
             hyper["beta"] = 0.5
         assert type(make_optimizer(name, **hyper)) is cls
     assert "beta=0.5" in repr(make_optimizer("momentum", eta=0.1, beta=0.5))
@@ -437,8 +438,6 @@ def test_momentum_without_one_minus_beta_is_a_rescaled_eta():
 
 def test_heavy_ball_matches_its_recursion_and_the_slide_with_rescaled_eta():
     """d2l / PyTorch v_t = β v_{t-1} + Δ_t: written out, and equal to the slide's rule."""
-    from lecture_lib.optim import HeavyBall
-
     eta, beta = 0.05, 0.9
 
     def heavy(w, deltas):

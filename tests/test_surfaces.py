@@ -152,7 +152,7 @@ def test_run_validates():
             run("ravine", SGD(0.1), steps=10, noise=bad, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="steps"):
         run("ravine", SGD(0.1), steps=-1)
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="surface must be one of 'ravine', 'plateau'"):
         run("cliff", SGD(0.1), steps=10)
 
 
