@@ -43,9 +43,10 @@ def check_drop_probability(p: object, name: str = "p") -> float:
         return validate.probability(name, p)
     except ValueError:
         one = validate.is_number(p) and p == 1
+        what = "dropout p is" if name == "p" else f"{name} (dropout p) is"
         raise ValueError(
-            f"dropout {name} is the probability to drop a unit and must satisfy "
-            f"0 <= {name} < 1, got {p!r}" + (f": {P_ONE_REASON}" if one else "")
+            f"{what} the probability to drop a unit and must satisfy 0 <= p < 1, got {p!r}"
+            + (f": {P_ONE_REASON}" if one else "")
         ) from None
 
 

@@ -79,7 +79,10 @@ class Optimizer:
                     f"{type(value).__name__}"
                 )
         if len(params) != len(grads):
-            raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradients")
+            raise ValueError(
+                f"params has {len(params)} arrays but grads has {len(grads)}: one gradient "
+                "per parameter array"
+            )
         grads = [_checked_gradient(i, w, delta) for i, (w, delta) in enumerate(zip(params, grads))]
         if self._n_params is None:
             self._n_params = len(params)

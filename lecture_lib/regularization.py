@@ -259,7 +259,7 @@ def distance_from_start(params, start) -> float:
         if not isinstance(value, (list, tuple)):
             raise ValueError(f"{name} must be a list of arrays (MLP.params), got {value!r:.80}")
     if len(params) != len(start):
-        raise ValueError(f"got {len(params)} parameter arrays but {len(start)} initial ones")
+        raise ValueError(f"params has {len(params)} arrays but start has {len(start)}")
     for i, (a, b) in enumerate(zip(params, start)):
         if np.shape(a) != np.shape(b):
             raise ValueError(f"params[{i}] has shape {np.shape(a)} but start[{i}] {np.shape(b)}")
