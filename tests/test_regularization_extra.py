@@ -180,7 +180,7 @@ def test_distance_from_start():
     moved = [np.full((2, 2), 1.0), np.array([1.0, 1.0])]
     assert distance_from_start(moved, start) == pytest.approx(np.sqrt(6))
     assert distance_from_start(start, start) == 0.0
-    with pytest.raises(ValueError, match="parameter arrays"):
+    with pytest.raises(ValueError, match="params has 2 arrays but start has 1"):
         distance_from_start(moved, start[:1])
 
 
