@@ -5,6 +5,8 @@ differences, and against exact statements (a zero-weight unit costs nothing to k
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,7 @@ from lecture_lib.regularization import (
     sgd_same_masks,
     thinned_average,
     thinned_weights,
+    training_score_mean,
 )
 
 
@@ -229,3 +232,38 @@ def test_sgd_same_masks_needs_the_same_p(data):
     with pytest.raises(ValueError, match="same drop probabilities"):
         sgd_same_masks(net(p=0.5), net(p=0.2), X, y, eta=0.1, epochs=1, batch_size=4,
                        rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("inverted", [True, False])
+def test_training_score_mean_is_the_mean_over_repeated_rows(inverted):
+    """The chunked Monte Carlo mean equals the direct one: every row repeated M times, one
+    pass with the masks of draw_masks over all repeated rows, mean and std per row."""
+    model = net(sizes=(5, 9, 8, 3))  # two dropout layers: the masks' order matters
+    X = np.random.default_rng(3).standard_normal((7, 5))
+    M = 300
+    X_rep = np.repeat(X, M, axis=0)
+    masks = draw_masks(model, len(X_rep), rng=np.random.default_rng(4))
+    scores = model.forward(X_rep, masks=masks, inverted=inverted).reshape(7, M, 3)
+    mean, error = training_score_mean(model, X, M, rng=np.random.default_rng(4),
+                                      inverted=inverted)
+    np.testing.assert_allclose(mean, scores.mean(axis=1), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(error, scores.std(axis=1) / np.sqrt(M), rtol=1e-12, atol=1e-14)
+    one_hidden = net(sizes=(5, 9, 3))  # one dropout layer: E(training score) = test score
+    mean, error = training_score_mean(one_hidden, X, 2000, rng=np.random.default_rng(5),
+                                      inverted=inverted)
+    assert np.max(np.abs(mean - one_hidden.forward(X, inverted=inverted)) / error) < 5
+
+
+def test_thinned_averages_hold_no_large_intermediate():
+    """K = 256 thinned nets on 400 rows: 102,400 passes of a row, whose layers at once would
+    take about 50 MiB each; the blocks keep the peak near the result's size (8 MiB)."""
+    model = net(sizes=(64, 64, 10))
+    X = np.random.default_rng(5).standard_normal((400, 64))
+    tracemalloc.start()
+    try:
+        averages = thinned_average(model, X, 256, rng=np.random.default_rng(6))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert averages.shape == (256, 400, 10)
+    assert peak < averages.nbytes + 30 * 2**20, f"peak {peak / 2**20:.0f} MiB"
