@@ -237,13 +237,16 @@ class MLP:
         x = self._inputs(X)
         train = validate.boolean("train", train)
         inverted = validate.boolean("inverted", inverted)
-        masks = self._masks(masks, len(x))
+        return self._pass(x, train, self._masks(masks, len(x)), inverted)
+
+    def _pass(self, x: np.ndarray, train: bool, masks: list | None, inverted: bool) -> Trace:
+        """The pass of :meth:`trace_pass` on arguments already checked."""
         trace = Trace(x=[x], s=[None], delta=[None] * (self.n_layers + 1), masks=[None],
                       inverted=inverted)
         with np.errstate(over="raise", invalid="raise"):
             try:
                 for ell in range(1, self.n_layers + 1):
-                    W, b = self.layer(ell)
+                    W, b = self.params[2 * ell - 2], self.params[2 * ell - 1]  # W(l), b(l)
                     s = x @ W + b
                     trace.s.append(s)
                     if ell == self.n_layers:
@@ -300,7 +303,7 @@ class MLP:
                 for ell in range(self.n_layers, 0, -1):
                     trace.delta[ell] = delta
                     if ell > 1:
-                        back = delta @ self.W(ell).T
+                        back = delta @ self.params[2 * ell - 2].T  # W(l)^T
                         mask = trace.masks[ell - 1]
                         if mask is not None:
                             if trace.inverted:
@@ -340,15 +343,16 @@ class MLP:
         """
         X = self._inputs(X)
         y = self._labels(y, len(X))
-        scores = self.forward(X, train=True, masks=masks, inverted=inverted)
-        loss, delta_out = softmax_cross_entropy(scores, y)
+        inverted = validate.boolean("inverted", inverted)
+        self.trace = self._pass(X, True, self._masks(masks, len(X)), inverted)
+        loss, delta_out = _cross_entropy(self.trace.x[-1], y)
         return loss, self.backward(delta_out)
 
     def loss(self, X: np.ndarray, y: np.ndarray) -> float:
         """Mean softmax cross-entropy of the full network (a test pass: no dropout)."""
         X = self._inputs(X)
         y = self._labels(y, len(X))
-        return softmax_cross_entropy(self.forward(X), y)[0]
+        return _cross_entropy(self.forward(X), y)[0]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted classes of a test pass."""
@@ -404,6 +408,11 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.
         )
     scores = scores.astype(float, copy=False)
     y = validate.labels("y", y, n_classes=scores.shape[1], n_rows=len(scores))
+    return _cross_entropy(scores, y)
+
+
+def _cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """:func:`softmax_cross_entropy` of checked float scores and int labels."""
     n = scores.shape[0]
     with np.errstate(over="raise", invalid="raise", under="ignore"):
         try:
