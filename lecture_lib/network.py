@@ -134,9 +134,9 @@ class MLP:
     def dropout(self, dropout) -> None:
         n_hidden = len(self.sizes) - 2
         if isinstance(dropout, (str, bytes)) or np.ndim(dropout) == 0:
-            ps = [check_drop_probability(dropout, "dropout")] * n_hidden
+            ps = [check_drop_probability(dropout)] * n_hidden
         else:
-            ps = [check_drop_probability(p, "dropout") for p in dropout]
+            ps = [check_drop_probability(p) for p in dropout]
             if len(ps) != n_hidden:
                 raise ValueError(
                     f"dropout needs one p per hidden layer ({n_hidden}), got {len(ps)}")
