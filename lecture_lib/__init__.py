@@ -1,13 +1,23 @@
 """lecture_lib: the numpy code behind the notebooks of "Machine Learning Soundings".
 
-One module per idea of the lecture, named after it:
+One module per idea of the lecture, named after it (each imports only numpy and the modules
+listed above it):
 
-* :mod:`lecture_lib.init`: weight initialization schemes (zeros, constant, normal, Xavier, He).
+* :mod:`lecture_lib.validate`: the checks every public entry point runs on its arguments.
 * :mod:`lecture_lib.activations`: tanh and ReLU with their derivatives.
-* :mod:`lecture_lib.network`: the MLP, forward and backward in the slides' notation.
+* :mod:`lecture_lib.init`: weight initialization schemes (zeros, constant, normal, Xavier, He).
+* :mod:`lecture_lib.dropout`: dropout's keep-mask and the check of p (plain and inverted).
+* :mod:`lecture_lib.network`: the MLP, the one forward and backward pass in the slides'
+  notation (with dropout in either convention), and the softmax cross-entropy.
+* :mod:`lecture_lib.optim`: the update rules (SGD, moving window, momentum, RMSProp, Adam).
+* :mod:`lecture_lib.averaging`: the running averages of minibatch gradients behind them.
+* :mod:`lecture_lib.surfaces`: 2-D error surfaces and runs of the rules on them.
+* :mod:`lecture_lib.minibatch`: the variance of a minibatch gradient, measured and predicted.
+* :mod:`lecture_lib.training`: the training loop with validation and early stopping.
+* :mod:`lecture_lib.regularization`: dropout experiments (thinned nets, knock-outs, the two
+  conventions side by side) and the capacity proxy of early stopping.
 * :mod:`lecture_lib.variance`: how var(x^(l)) and var(delta^(l)) travel through layers.
 * :mod:`lecture_lib.data`: the digits data and small synthetic sets (nothing is downloaded).
-* :mod:`lecture_lib.regularization`: dropout.
 * :mod:`lecture_lib.checks`: gradient checks and relative errors.
 
 The core modules import numpy only. Plotting (:mod:`lecture_lib.plots`) and the widget

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from lecture_lib import validate
+
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     """max |a - b| / max(1e-8, |a| + |b|), elementwise, as in cs231n."""
@@ -18,6 +20,11 @@ def numerical_gradient(f: Callable[[], float], w: np.ndarray, h: float = 1e-5) -
 
     ``f`` takes no argument and reads ``w``, which is changed in place and restored.
     """
+    if not callable(f):
+        raise ValueError(f"f must be a function of no argument that reads w, got {f!r:.80}")
+    if not isinstance(w, np.ndarray) or w.dtype != np.float64 or not w.flags.writeable:
+        raise ValueError("w must be a writeable float64 numpy array (changed in place, restored)")
+    h = validate.positive_float("h", h)
     grad = np.zeros_like(w, dtype=float)
     for i in np.ndindex(w.shape):
         old = w[i]

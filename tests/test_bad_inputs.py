@@ -24,6 +24,7 @@ from lecture_lib.averaging import (
     unrolled_running_average,
     weight_of_last,
 )
+from lecture_lib.checks import numerical_gradient
 from lecture_lib.data import gaussian_inputs, load_digits, spirals
 from lecture_lib.init import init_weights
 from lecture_lib.minibatch import (
@@ -284,6 +285,10 @@ CASES = [
     ("dropout_forward inverted 'no'",
      lambda: dropout_forward(NET, X, inverted="no"), "inverted"),
     ("thinned_weights masks short", lambda: thinned_weights(NET.params, [None]), "masks"),
+    # ------------------------------------------------------------------ checks
+    ("numerical_gradient of a float", lambda: numerical_gradient(lambda: 0.0, 1.5), "w"),
+    ("numerical_gradient h 0", lambda: numerical_gradient(lambda: 0.0, np.zeros(2), h=0.0), "h"),
+    ("numerical_gradient f a number", lambda: numerical_gradient(0.0, np.zeros(2)), "f"),
 ]
 
 
