@@ -147,22 +147,28 @@ def _thinned_outputs(net: MLP, X: np.ndarray, K: int, rng, per_row: bool, probab
     """Yield (k, outputs) for groups of up to 64 thinned nets: outputs of shape (k, N, classes).
 
     Net k is ``net`` with the keep-masks of draw k (inverted scaling). The masks of a group
-    are drawn at once (booleans, small), the passes run in blocks of rows so that no
-    intermediate array exceeds about 4 MiB.
+    are drawn at once (booleans, small); the passes run in blocks of whole nets (the rows of
+    ``X`` once per net) so that no intermediate array exceeds about 4 MiB (or one pass over
+    ``X``, if that is larger). The results are those of one pass over all rows.
     """
     n = len(X)
-    block = _block_rows(net)
+    nets_per_block = max(1, _block_rows(net) // n)  # whole nets per block of rows
+    tiled = np.tile(X, (min(nets_per_block, 64, K), 1))
     done = 0
     while done < K:  # up to 64 thinned nets per group
         k = min(64, K - done)
         rows = k * n
         masks = draw_masks(net, rows if per_row else k, rng=rng)
         scores = np.empty((rows, net.sizes[-1]))
-        for begin in range(0, rows, block):
-            index = np.arange(begin, min(begin + block, rows))
-            which = index if per_row else index // n
-            block_masks = [m if m is None else m[which] for m in masks]
-            scores[index] = net.trace_pass(X[index % n], masks=block_masks).s[-1]
+        for first in range(0, k, nets_per_block):
+            last = min(first + nets_per_block, k)
+            begin, end = first * n, last * n
+            if per_row:
+                block_masks = [m if m is None else m[begin:end] for m in masks]
+            else:
+                block_masks = [m if m is None else np.repeat(m[first:last], n, axis=0)
+                               for m in masks]
+            scores[begin:end] = net.trace_pass(tiled[:end - begin], masks=block_masks).s[-1]
         scores = scores.reshape(k, n, -1)
         yield k, (softmax(scores) if probabilities else scores)
         done += k
