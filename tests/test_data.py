@@ -10,7 +10,14 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from lecture_lib.data import Splits, digits_images, gaussian_inputs, load_digits, spirals
+from lecture_lib.data import (
+    MIN_TRAIN_ROWS,
+    Splits,
+    digits_images,
+    gaussian_inputs,
+    load_digits,
+    spirals,
+)
 
 N_DIGITS = 1797
 
@@ -214,3 +221,12 @@ def test_gaussian_inputs_non_finite_variance_raises(variance):
     produce NaN/inf inputs."""
     with pytest.raises(ValueError, match="variance"):
         gaussian_inputs(5, 3, variance=variance, rng=np.random.default_rng(0))
+
+
+def test_load_digits_refuses_splits_with_too_few_training_rows_and_accepts_the_limit():
+    with pytest.raises(ValueError, match="val_fraction"):
+        load_digits(val_fraction=0.5, test_fraction=0.499)
+    n_other = 1797 - MIN_TRAIN_ROWS
+    splits = load_digits(val_fraction=n_other / 2 / 1797, test_fraction=n_other / 2 / 1797)
+    assert len(splits.X_train) >= MIN_TRAIN_ROWS
+    assert np.all(np.isfinite(splits.X_train)) and np.all(np.isfinite(splits.X_test))

@@ -402,3 +402,52 @@ def test_huge_finite_scores_of_opposite_sign_do_not_warn():
         return
     assert math.isfinite(loss)
     assert all(np.all(np.isfinite(g)) for g in grads)
+
+
+def test_trace_pass_leaves_the_recorded_trace_alone():
+    net = small_net([4, 6, 3], "tanh", dropout=0.5)
+    X, _ = batch([4, 6, 3])
+    net.forward(X)
+    recorded = net.trace
+    trace = net.trace_pass(X[:2], train=True)
+    assert net.trace is recorded and trace is not recorded
+    assert trace.x[0].shape == (2, 4) and trace.masks[1].shape == (2, 6)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_plain_convention_passes_against_a_reference(activation):
+    """Plain dropout: training x = phi(s) * m (unscaled), test x = (1-p) phi(s)."""
+    sizes, p = [4, 6, 5, 3], 0.4
+    net = small_net(sizes, activation, dropout=p)
+    X, _ = batch(sizes)
+    phi = np.tanh if activation == "tanh" else (lambda s: np.maximum(s, 0.0))
+    W1, W2, W3 = net.weights
+    b1, b2, b3 = net.biases
+    test = ((1 - p) * phi((1 - p) * phi(X @ W1 + b1) @ W2 + b2)) @ W3 + b3
+    np.testing.assert_allclose(net.forward(X, inverted=False), test, rtol=1e-12)
+    rng = np.random.default_rng(5)
+    m1, m2 = rng.random((6, 6)) >= p, rng.random((6, 5)) >= p
+    train = (m2 * phi((m1 * phi(X @ W1 + b1)) @ W2 + b2)) @ W3 + b3
+    scores = net.forward(X, masks=[None, m1, m2, None], inverted=False)
+    np.testing.assert_allclose(scores, train, rtol=1e-12)
+    assert net.trace.inverted is False
+
+
+def test_given_masks_are_used_exactly_none_means_no_dropout():
+    net = small_net([4, 6, 3], "tanh", dropout=0.5)
+    X, y = batch([4, 6, 3])
+    loss_given, _ = net.loss_and_grads(X, y, masks=[None, None, None])
+    assert net.trace.masks == [None, None, None]
+    assert loss_given == pytest.approx(net.loss(X, y), rel=1e-14)  # no drop, no rescaling
+
+
+def test_dropout_is_checked_when_set():
+    net = small_net([4, 6, 5, 3], "tanh")
+    net.dropout = [0.2, 0.5]
+    assert net.dropout == [0.2, 0.5]
+    net.dropout = 0.3
+    assert net.dropout == [0.3, 0.3]
+    for bad in ("0.5", 1.0, [0.2], [0.2, -0.1]):
+        with pytest.raises(ValueError, match="p"):
+            net.dropout = bad
+    assert net.dropout == [0.3, 0.3]
