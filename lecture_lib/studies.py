@@ -32,7 +32,13 @@ from lecture_lib.validate import (
     positive_float,
     positive_int,
     probability,
-    rng as check_rng,
+)
+from lecture_lib.validate import rng as check_rng
+from lecture_lib.variance import (
+    SATURATION_LEVEL,
+    LayerStatistics,
+    hidden_layer_statistics,
+    mlp_with_weight_variances,
 )
 
 # --------------------------------------------------------------------------- spreads
@@ -192,7 +198,7 @@ def dropout_runs(
     X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, sizes, ps, *, seeds,
     epochs: int, batch_size: int, eta: float = 0.05, beta: float = 0.9, activation: str = "relu",
     keep_nets: bool = False,
-):
+) -> tuple[dict, dict]:
     """Train the same network with each drop probability p, once per seed (momentum SGD).
 
     Seed k draws the He-initialized weights, the dropout masks and the minibatch order, the
@@ -328,7 +334,7 @@ def monte_carlo_scores(
 
 
 def layer_statistics(sizes, weight_variances, x0: np.ndarray, *, activation: str, seed: int,
-                     delta_out: np.ndarray | None = None):
+                     delta_out: np.ndarray | None = None) -> LayerStatistics:
     """Per-layer statistics of one pass through a fresh net with W^(l) ~ N(0, var(w^(l))).
 
     Builds :func:`lecture_lib.variance.mlp_with_weight_variances` from ``seed``, runs x^(0) =
@@ -336,8 +342,6 @@ def layer_statistics(sizes, weight_variances, x0: np.ndarray, *, activation: str
     :class:`lecture_lib.variance.LayerStatistics`: the traces (x^(l), s^(l), delta^(l) of every
     layer, tens of MiB for wide nets) are freed when the function returns.
     """
-    from lecture_lib.variance import hidden_layer_statistics, mlp_with_weight_variances
-
     net = mlp_with_weight_variances(sizes, weight_variances, activation=activation,
                                     rng=np.random.default_rng(seed))
     net.forward(x0)
@@ -388,8 +392,6 @@ def saturation_study(X: np.ndarray, y: np.ndarray, c: float, *, depth: int = 10,
     ``upstream_ratio`` compares the first factor between saturated and other unit-samples, the
     ``delta_ratio`` the product.
     """
-    from lecture_lib.variance import SATURATION_LEVEL, mlp_with_weight_variances
-
     X = features("X", X)
     positive_float("c", c)
     sizes = [X.shape[1]] + [positive_int("width", width)] * positive_int("depth", depth) + [10]
@@ -424,8 +426,6 @@ def cosine_by_layer(x0: np.ndarray, weight_variances, *, depth: int, width: int,
     (a row whose output is all 0 counts as similarity 0), through ``depth`` hidden layers of
     ``width`` units with var(w^(l)) = ``weight_variances[l-1]``.
     """
-    from lecture_lib.variance import mlp_with_weight_variances
-
     x0 = features("x0", x0)
     sizes = [x0.shape[1]] + [positive_int("width", width)] * positive_int("depth", depth) + [1]
     net = mlp_with_weight_variances(sizes, list(weight_variances)[:depth] + [1.0 / width],
