@@ -1,0 +1,442 @@
+"""Multi-seed studies the notebooks show: claims from training hold over several seeds, shown
+with their spread, and big intermediate arrays never leave these functions (they return small
+summaries, so a student's kernel stays lean).
+
+* :func:`seed_spread`: mean, standard deviation, minimum and maximum of one number over seeds.
+* :func:`init_training_curves`: training curves of one network from several initializations
+  (slides "Weight Initialization": all 0, constants, too large, Xavier, He), over seeds.
+* :func:`dropout_runs`: the same network trained with several drop probabilities p, over seeds.
+* :func:`pair_interaction`: co-adaptation of the units of the last hidden layer, measured by
+  knocking out pairs: I_ij = damage(i, j) - damage(i) - damage(j).
+* :func:`monte_carlo_scores`: mean and standard error, over many dropout masks, of the output
+  scores s^(L) of a training pass (slides "Dropout During Testing"), computed in chunks.
+
+Pure numpy; every function is seeded by the generators or seeds it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lecture_lib.network import MLP, softmax_cross_entropy
+from lecture_lib.optim import SGD, Momentum, Optimizer
+from lecture_lib.regularization import draw_masks, dropout_forward
+from lecture_lib.training import History, fit
+from lecture_lib.validate import (
+    choice,
+    features,
+    labels,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    probability,
+)
+from lecture_lib.validate import rng as check_rng
+from lecture_lib.variance import (
+    SATURATION_LEVEL,
+    LayerStatistics,
+    hidden_layer_statistics,
+    mlp_with_weight_variances,
+)
+
+# --------------------------------------------------------------------------- spreads
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One number measured over several seeds: its mean, standard deviation (ddof=1), range."""
+
+    values: np.ndarray
+    mean: float
+    std: float
+    min: float
+    max: float
+
+    def __str__(self) -> str:
+        return (f"{self.mean:.3g} ± {self.std:.2g} (range {self.min:.3g} to {self.max:.3g}, "
+                f"{len(self.values)} seeds)")
+
+
+def seed_spread(values) -> Spread:
+    """Summary of one measurement repeated over seeds.
+
+    Parameters
+    ----------
+    values : sequence of float
+        One finite value per seed; at least two (a spread needs two).
+
+    Returns
+    -------
+    Spread
+        ``std`` is the sample standard deviation (ddof = 1).
+    """
+    values = np.asarray(values, dtype=float).ravel()
+    if values.size < 2 or not np.all(np.isfinite(values)):
+        raise ValueError(f"values must be at least two finite numbers, got {values!r}")
+    return Spread(values, float(values.mean()), float(values.std(ddof=1)),
+                  float(values.min()), float(values.max()))
+
+
+# --------------------------------------------------------------------------- initialization
+
+
+#: The initializations of the slides "Weight Initialization", as var(w) = c / d^(l-1) where it
+#: is random: name -> (scheme, c or constant value).
+INIT_CHOICES = ("zeros", "constant", "too large", "xavier", "he")
+
+
+def init_net(sizes, kind: str, *, activation: str, seed: int, constant: float = 0.05,
+             too_large: float = 16.0) -> MLP:
+    """A network initialized as the slides "Weight Initialization" list.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        d^(0), ..., d^(L).
+    kind : {"zeros", "constant", "too large", "xavier", "he"}
+        all 0; every weight ``constant``; w ~ N(0, ``too_large`` / d^(l-1)); Xavier
+        var(w) = 2 / (d^(l-1) + d^(l)); He var(w) = 2 / d^(l-1). Biases start at 0.
+    activation : {"tanh", "relu"}
+    seed : int
+        Seeds the weights (and later the dropout masks).
+    constant : float
+        The weight of ``"constant"``.
+    too_large : float
+        c of ``"too large"``.
+    """
+    kind = choice("kind", kind, INIT_CHOICES)
+    rng = np.random.default_rng(seed)
+    if kind == "too large":
+        net = MLP(sizes, activation=activation, init="normal", variance=1.0, rng=rng)
+        for W in net.weights:
+            W *= np.sqrt(positive_float("too_large", too_large) / W.shape[0])
+        return net
+    extra = {"value": constant} if kind == "constant" else {}
+    return MLP(sizes, activation=activation, init=kind, rng=rng, **extra)
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Training curves over seeds: ``loss[k, e]`` is seed k's training loss after epoch e.
+
+    Column 0 is the loss before training (epoch 0); column e >= 1 is after the e-th pass over
+    the training set (epoch e). A run that diverged is NaN from the epoch it diverged.
+    ``accuracy`` is laid out alike (training set, test passes).
+    """
+
+    loss: np.ndarray
+    accuracy: np.ndarray
+
+    @property
+    def final(self) -> np.ndarray:
+        """Training loss after the last epoch, one per seed (NaN if diverged)."""
+        return self.loss[:, -1]
+
+
+def _curve(net: MLP, optimizer: Optimizer, X, y, *, epochs: int, batch_size: int,
+           seed: int) -> tuple[np.ndarray, np.ndarray]:
+    loss = np.full(epochs + 1, np.nan)
+    acc = np.full(epochs + 1, np.nan)
+    loss[0], acc[0] = net.loss(X, y), net.accuracy(X, y)
+    history: History = fit(net, optimizer, X, y, X[:1], y[:1], epochs=epochs,
+                           batch_size=batch_size, rng=np.random.default_rng(seed + 1000))
+    n = history.epochs_run
+    loss[1:n + 1], acc[1:n + 1] = history.train_loss, history.train_acc
+    return loss, acc
+
+
+def init_training_curves(
+    X: np.ndarray, y: np.ndarray, sizes, kinds, *, activation: str, seeds, epochs: int,
+    batch_size: int, eta: float, constant: float = 0.05, too_large: float = 16.0,
+) -> dict[str, Curves]:
+    """Train one network per initialization and seed by minibatch SGD; keep only the curves.
+
+    Each seed k draws the initial weights (``init_net(..., seed=k)``) and the minibatch order;
+    every initialization sees the same minibatches for the same seed, so the curves differ
+    only by the initialization. w_t = w_{t-1} - η Δ_t (slides "Running Average Estimate").
+
+    Returns
+    -------
+    dict
+        kind -> :class:`Curves` with ``len(seeds)`` rows and ``epochs + 1`` columns.
+    """
+    X = features("X", X, width=int(sizes[0]))
+    y = labels("y", y, n_classes=int(sizes[-1]), n_rows=len(X))
+    epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
+    eta = positive_float("eta", eta)
+    seeds = [int(s) for s in seeds]
+    out = {}
+    for kind in kinds:
+        rows = [_curve(init_net(sizes, kind, activation=activation, seed=s, constant=constant,
+                                too_large=too_large), SGD(eta), X, y, epochs=epochs,
+                       batch_size=batch_size, seed=s) for s in seeds]
+        out[kind] = Curves(np.array([r[0] for r in rows]), np.array([r[1] for r in rows]))
+    return out
+
+
+def distinct_units(W: np.ndarray, *, tol: float = 1e-9) -> int:
+    """Number of different units among the columns of W (column j = incoming weights of j).
+
+    Two units count as copies when their incoming weights differ by at most ``tol`` times the
+    largest |weight|.
+    """
+    W = np.asarray(W, dtype=float)
+    scale = max(float(np.abs(W).max()), 1e-300) * non_negative_float("tol", tol)
+    representatives: list[np.ndarray] = []
+    for column in W.T:
+        if not any(np.max(np.abs(column - r)) <= scale for r in representatives):
+            representatives.append(column)
+    return len(representatives)
+
+
+# --------------------------------------------------------------------------- dropout studies
+
+
+def dropout_runs(
+    X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, sizes, ps, *, seeds,
+    epochs: int, batch_size: int, eta: float = 0.05, beta: float = 0.9, activation: str = "relu",
+    keep_nets: bool = False,
+) -> tuple[dict, dict]:
+    """Train the same network with each drop probability p, once per seed (momentum SGD).
+
+    Seed k draws the He-initialized weights, the dropout masks and the minibatch order, the
+    same for every p, so for one seed the runs differ only by p (slides "Momentum": v_t =
+    β v_{t-1} + (1-β) Δ_t, w_t = w_{t-1} - η v_t).
+
+    Returns
+    -------
+    histories : dict
+        (p, seed) -> :class:`lecture_lib.training.History`.
+    nets : dict
+        (p, seed) -> the trained :class:`MLP` (only with ``keep_nets=True``, else empty).
+    """
+    positive_int("epochs", epochs)
+    positive_int("batch_size", batch_size)
+    histories, nets = {}, {}
+    for p in ps:
+        probability("p", p)
+        for seed in seeds:
+            net = MLP(sizes, activation=activation, init="he",
+                      rng=np.random.default_rng(int(seed)), dropout=p)
+            histories[p, seed] = fit(net, Momentum(eta=eta, beta=beta), X, y, X_val, y_val,
+                                     epochs=epochs, batch_size=batch_size,
+                                     rng=np.random.default_rng(int(seed) + 100))
+            if keep_nets:
+                nets[p, seed] = net
+    return histories, nets
+
+
+def epochs_to(history: History, level: float) -> float:
+    """The first epoch (1-based: epoch 1 is after the first pass) whose training loss is below
+    ``level``; NaN if none is."""
+    below = np.nonzero(np.asarray(history.train_loss) < level)[0]
+    return float(below[0] + 1) if below.size else float("nan")
+
+
+@dataclass(frozen=True)
+class PairInteraction:
+    """Knock-out damages of the units of the last hidden layer, alone and in pairs.
+
+    ``single[j]`` = damage(j); ``interaction[i, j]`` = damage(i, j) - damage(i) - damage(j)
+    for i != j (the diagonal is 0). Damage = rise of the mean cross-entropy on the data.
+    """
+
+    single: np.ndarray
+    interaction: np.ndarray
+
+    @property
+    def pairs(self) -> np.ndarray:
+        """The interactions of all pairs i < j, flattened."""
+        i, j = np.triu_indices(len(self.single), k=1)
+        return self.interaction[i, j]
+
+
+def _loss_rows(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mean cross-entropy of softmax(scores) against y along the last two axes' rows."""
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=-1))
+    picked = np.take_along_axis(shifted, y[None, :, None], axis=-1)[..., 0]
+    return (log_norm - picked).mean(axis=-1)
+
+
+def pair_interaction(net: MLP, X: np.ndarray, y: np.ndarray) -> PairInteraction:
+    """Co-adaptation measured by knocking out pairs of units of the last hidden layer.
+
+    The output scores are linear in the last hidden layer's outputs,
+    s^(L) = sum_j x_j^(L-1) w_j^(L) + b^(L), so knocking out units i and j (test pass, no
+    dropout) subtracts x_i w_i + x_j w_j. If the units acted independently, the damages would
+    add up: damage(i, j) = damage(i) + damage(j). The interaction I_ij measures how far they
+    do not: units that correct each other's mistakes (slides "Co-Adaptation Issue") give
+    I_ij far from 0.
+    """
+    X = features("X", X, width=net.sizes[0])
+    y = labels("y", y, n_classes=net.sizes[-1], n_rows=len(X))
+    net.forward(X)
+    hidden = net.trace.x[-2]  # x^(L-1), no dropout in a test pass
+    net.forward(X[:1])  # keep no large trace in the network
+    W, b = net.params[-2], net.params[-1]
+    scores = hidden @ W + b
+    base = softmax_cross_entropy(scores, y)[0]
+    d = W.shape[0]
+    single = np.empty(d)
+    interaction = np.zeros((d, d))
+    for i in range(d):
+        single[i] = softmax_cross_entropy(scores - np.outer(hidden[:, i], W[i]), y)[0] - base
+    for i in range(d - 1):
+        # all pairs (i, j > i) at once: shape (d - i - 1, N, classes), a few MiB at most
+        without_i = scores - np.outer(hidden[:, i], W[i])
+        others = hidden[:, i + 1:].T[:, :, None] * W[i + 1:, None, :]
+        damage = _loss_rows(without_i[None] - others, y) - base
+        row = damage - single[i] - single[i + 1:]
+        interaction[i, i + 1:] = row
+        interaction[i + 1:, i] = row
+    return PairInteraction(single, interaction)
+
+
+def monte_carlo_scores(
+    net: MLP, X: np.ndarray, n_masks: int, *, rng: np.random.Generator, inverted: bool,
+    chunk: int = 200,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error of the output scores s^(L) of training passes, over masks.
+
+    Every row of ``X`` goes through ``n_masks`` thinned networks (fresh keep-masks of ``net``'s
+    drop probabilities, plain or inverted convention). The masks are drawn ``chunk`` per row
+    at a time and only running sums are kept, so memory does not grow with ``n_masks``.
+
+    Returns
+    -------
+    mean, standard_error : numpy.ndarray
+        Shape (N, classes); standard_error = sample std / sqrt(n_masks).
+    """
+    X = features("X", X, width=net.sizes[0])
+    n_masks, chunk = positive_int("n_masks", n_masks), positive_int("chunk", chunk)
+    check_rng("rng", rng)
+    n = len(X)
+    total = np.zeros((n, net.sizes[-1]))
+    total_sq = np.zeros_like(total)
+    done = 0
+    while done < n_masks:
+        k = min(chunk, n_masks - done)
+        masks = draw_masks(net, k * n, rng=rng)
+        scores = dropout_forward(net, np.tile(X, (k, 1)), masks=masks,
+                                 inverted=inverted).reshape(k, n, -1)
+        total += scores.sum(axis=0)
+        total_sq += (scores**2).sum(axis=0)
+        done += k
+    mean = total / n_masks
+    var = np.maximum(total_sq / n_masks - mean**2, 0.0) * n_masks / max(n_masks - 1, 1)
+    return mean, np.sqrt(var / n_masks)
+
+
+# --------------------------------------------------------------------------- variance pictures
+
+
+def layer_statistics(sizes, weight_variances, x0: np.ndarray, *, activation: str, seed: int,
+                     delta_out: np.ndarray | None = None) -> LayerStatistics:
+    """Per-layer statistics of one pass through a fresh net with W^(l) ~ N(0, var(w^(l))).
+
+    Builds :func:`lecture_lib.variance.mlp_with_weight_variances` from ``seed``, runs x^(0) =
+    ``x0`` forward (and ``delta_out`` = delta^(L) backward, if given) and returns only
+    :class:`lecture_lib.variance.LayerStatistics`: the traces (x^(l), s^(l), delta^(l) of every
+    layer, tens of MiB for wide nets) are freed when the function returns.
+    """
+    net = mlp_with_weight_variances(sizes, weight_variances, activation=activation,
+                                    rng=np.random.default_rng(seed))
+    net.forward(x0)
+    if delta_out is not None:
+        net.propagate_delta(delta_out)
+    return hidden_layer_statistics(net.trace)
+
+
+@dataclass(frozen=True)
+class SaturationStudy:
+    """One pass of a deep tanh net with var(w) = c / d^(l-1) (slides "too large: saturation").
+
+    Attributes
+    ----------
+    histograms : dict
+        layer l -> counts of x^(l) in ``edges`` (over all samples and units).
+    edges : numpy.ndarray
+        Bin edges on [-1, 1].
+    saturated : float
+        Share of unit-samples of layer 1 with |x^(1)| > 0.99.
+    delta_ratio : float
+        mean |delta^(1)| of saturated unit-samples over that of the others (NaN if none).
+    upstream_ratio : float
+        The same ratio for the signal reaching them from above, sum_k delta_k^(2) w_jk^(2),
+        i.e. delta^(1) before the factor tanh'(s^(1)) (NaN if none saturated).
+    max_derivative : float
+        The largest tanh'(s^(1)) = 1 - (x^(1))^2 over saturated unit-samples (NaN if none).
+    grad_norm : float
+        ‖∂e/∂W^(1)‖ (Frobenius) of the pass.
+    """
+
+    histograms: dict
+    edges: np.ndarray
+    saturated: float
+    delta_ratio: float
+    upstream_ratio: float
+    max_derivative: float
+    grad_norm: float
+
+
+def saturation_study(X: np.ndarray, y: np.ndarray, c: float, *, depth: int = 10,
+                     width: int = 256, layers=(1, 2, 4, 7, 10), bins: int = 40,
+                     seed: int = 1) -> SaturationStudy:
+    """Forward and backward pass of a tanh net ``[d^(0)] + [width] * depth + [10]`` with
+    var(w^(l)) = c / d^(l-1) on (X, y); returns histograms of x^(l) and layer 1's gradients.
+
+    delta_j^(1) = (sum_k delta_k^(2) w_jk^(2)) tanh'(s_j^(1)) (slides "Backward tanh"): the
+    ``upstream_ratio`` compares the first factor between saturated and other unit-samples, the
+    ``delta_ratio`` the product.
+    """
+    X = features("X", X)
+    positive_float("c", c)
+    sizes = [X.shape[1]] + [positive_int("width", width)] * positive_int("depth", depth) + [10]
+    net = mlp_with_weight_variances(sizes, [c / d for d in sizes[:-1]], activation="tanh",
+                                    rng=np.random.default_rng(seed))
+    net.loss_and_grads(X, y)
+    trace = net.trace
+    edges = np.linspace(-1.0, 1.0, positive_int("bins", bins) + 1)
+    histograms = {ell: np.histogram(trace.x[ell], bins=edges)[0] for ell in layers}
+    x1 = trace.x[1]
+    saturated = np.abs(x1) > SATURATION_LEVEL
+    delta = np.abs(trace.delta[1])
+    upstream = np.abs(trace.delta[2] @ net.weights[1].T)
+    some = saturated.any() and (~saturated).any()
+    return SaturationStudy(
+        histograms=histograms,
+        edges=edges,
+        saturated=float(saturated.mean()),
+        delta_ratio=float(delta[saturated].mean() / delta[~saturated].mean()) if some else np.nan,
+        upstream_ratio=(float(upstream[saturated].mean() / upstream[~saturated].mean())
+                        if some else np.nan),
+        max_derivative=float((1 - x1[saturated] ** 2).max()) if saturated.any() else np.nan,
+        grad_norm=float(np.linalg.norm(trace.x[0].T @ trace.delta[1])),
+    )
+
+
+def cosine_by_layer(x0: np.ndarray, weight_variances, *, depth: int, width: int,
+                    activation: str = "relu", seed: int = 0) -> np.ndarray:
+    """Mean cosine similarity between the outputs x^(l) of different inputs, per hidden layer.
+
+    Entry l-1 averages cos(x_a^(l), x_b^(l)) over all pairs of rows a != b of x^(0) = ``x0``
+    (a row whose output is all 0 counts as similarity 0), through ``depth`` hidden layers of
+    ``width`` units with var(w^(l)) = ``weight_variances[l-1]``.
+    """
+    x0 = features("x0", x0)
+    sizes = [x0.shape[1]] + [positive_int("width", width)] * positive_int("depth", depth) + [1]
+    net = mlp_with_weight_variances(sizes, list(weight_variances)[:depth] + [1.0 / width],
+                                    activation=activation, rng=np.random.default_rng(seed))
+    net.forward(x0)
+    n = len(x0)
+    out = np.empty(depth)
+    for ell in range(1, depth + 1):
+        x = net.trace.x[ell]
+        norms = np.linalg.norm(x, axis=1)
+        unit = x / np.where(norms > 0, norms, 1.0)[:, None]
+        gram = unit @ unit.T
+        out[ell - 1] = (gram.sum() - np.trace(gram)) / (n * (n - 1))
+    return out
