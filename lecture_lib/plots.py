@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from lecture_lib.surfaces import Surface, inside_part
+from lecture_lib.tuning import local_minima
 
 
 def new_figure(width: float, height: float, *, dpi: int = 80, **subplot_kw) -> Figure:
@@ -50,36 +51,13 @@ def histogram_rows(
     return image
 
 
-def local_minima(surface: Surface, *, n: int = 121, refine: int = 400) -> list[tuple]:
-    """Every local minimum of E inside the surface's box, found on an n×n grid (a point below
-    its 8 neighbours) and refined by gradient steps; sorted by E, lowest first.
-
-    Returns
-    -------
-    list of (w1, w2, E)
-    """
-    W1, W2, E = surface.grid(n)
-    core = E[1:-1, 1:-1]
-    lower = np.ones(core.shape, dtype=bool)
-    for di in (-1, 0, 1):
-        for dj in (-1, 0, 1):
-            if di or dj:
-                lower &= core < E[1 + di:n - 1 + di, 1 + dj:n - 1 + dj]
-    rows, cols = np.nonzero(lower)
-    w = np.stack([W1[1:-1, 1:-1][rows, cols], W2[1:-1, 1:-1][rows, cols]], axis=-1)
-    step = 0.5 / max(1.0, float(np.abs(surface.grad(w + 1e-3) - surface.grad(w)).max()) / 1e-3)
-    for _ in range(refine):  # gradient steps, small enough for the local curvature
-        w = w - step * surface.grad(w)
-    found = sorted((float(E_), float(a), float(b)) for (a, b), E_ in zip(w, surface.E(w)))
-    return [(a, b, E_) for E_, a, b in found]
-
-
 def draw_contours(ax, surface: Surface, *, n: int = 120, levels: int = 16) -> list:
     """Filled and line contours of E over the surface's box, its start □ and every minimum.
 
     The levels are evenly spaced in E (``levels`` of them): where the surface is flat (a
     plateau) no contour lines appear, as it should look. Global minima are marked ★, other
-    local minima ☆ (white star), found by :func:`local_minima`. Returns the artists.
+    local minima ☆ (white star), found by :func:`lecture_lib.tuning.local_minima`. Returns the
+    artists.
     """
     W1, W2, E = surface.grid(n)
     values = np.linspace(E.min(), E.max(), levels + 1)

@@ -9,6 +9,7 @@ Pure numpy helpers for the measurements of notebook 02:
   (:func:`momentum_map`, Distill's "Why Momentum Really Works" picture);
 * :func:`largest_stable_eta`: the largest η for which a rule's run on a surface does not
   diverge, found by bisection on real runs (to check the formulas above);
+* :func:`local_minima`: every local minimum of a surface (the saddle surface has two);
 * :class:`DecayedRMSProp`: RMSProp with the slide's global decay 1/√(t/N) of Adam;
   :class:`PrintedRate`: the per-component rate η / (∇E ⊙ ∇E) exactly as printed on the slide
   "Running Average of Gradient Magnitude" (its step is η/Δ: the wrong scaling);
@@ -29,6 +30,7 @@ import numpy as np
 
 from lecture_lib import validate
 from lecture_lib.optim import Optimizer, RMSProp, _check_eps, _check_eta, _lazy
+from lecture_lib.surfaces import Surface, run
 from lecture_lib.training import EXPLODE_FACTOR, digits_net
 
 RULES = ("SGD", "momentum", "RMSProp", "Adam")
@@ -148,8 +150,6 @@ def largest_stable_eta(make, surface, *, lo: float, hi: float, steps: int = 400,
     lo, hi : float
         A stable and an unstable η.
     """
-    from lecture_lib.surfaces import run  # surfaces imports optim only; no cycle
-
     def stable(eta: float) -> bool:
         path = run(surface, make(eta), steps=steps)
         return not path.diverged and path.E[-1] < path.E[0]
@@ -161,6 +161,30 @@ def largest_stable_eta(make, surface, *, lo: float, hi: float, steps: int = 400,
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if stable(mid) else (lo, mid)
     return lo
+
+
+def local_minima(surface: Surface, *, n: int = 121, refine: int = 400) -> list[tuple]:
+    """Every local minimum of E inside the surface's box, found on an n×n grid (a point below
+    its 8 neighbours) and refined by gradient steps; sorted by E, lowest first.
+
+    Returns
+    -------
+    list of (w1, w2, E)
+    """
+    W1, W2, E = surface.grid(n)
+    core = E[1:-1, 1:-1]
+    lower = np.ones(core.shape, dtype=bool)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                lower &= core < E[1 + di:n - 1 + di, 1 + dj:n - 1 + dj]
+    rows, cols = np.nonzero(lower)
+    w = np.stack([W1[1:-1, 1:-1][rows, cols], W2[1:-1, 1:-1][rows, cols]], axis=-1)
+    step = 0.5 / max(1.0, float(np.abs(surface.grad(w + 1e-3) - surface.grad(w)).max()) / 1e-3)
+    for _ in range(refine):  # gradient steps, small enough for the local curvature
+        w = w - step * surface.grad(w)
+    found = sorted((float(E_), float(a), float(b)) for (a, b), E_ in zip(w, surface.E(w)))
+    return [(a, b, E_) for E_, a, b in found]
 
 
 class DecayedRMSProp(RMSProp):

@@ -13,6 +13,7 @@ from lecture_lib.tuning import (
     PrintedRate,
     best_eta,
     largest_stable_eta,
+    local_minima,
     lr_sweep,
     lr_sweeps,
     momentum_eta_limit,
@@ -172,3 +173,14 @@ def test_train_many_checks_arguments(digits, kwargs):
     rule = args.pop("rule")
     with pytest.raises(ValueError):
         train_many(rule, digits, **args)
+
+
+def test_local_minima_of_the_surfaces():
+    found = {name: local_minima(surface) for name, surface in SURFACES.items()}
+    assert [len(m) for m in found.values()] == [1, 1, 2, 2]
+    saddle = sorted((round(a, 6), round(b, 6)) for a, b, _ in found["saddle"])
+    assert saddle == [(0.0, round(-np.sqrt(2), 6)), (0.0, round(np.sqrt(2), 6))]
+    (a1, b1, e1), (a2, b2, e2) = found["local minima"]
+    assert np.allclose([a1, b1, e1], [-2, 0, -8 / 3], atol=1e-6)  # lowest first
+    assert np.allclose([a2, b2, e2], [1, 0, -5 / 12], atol=1e-6)
+    assert np.allclose(found["ravine"][0], 0, atol=1e-6)
