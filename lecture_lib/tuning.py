@@ -276,7 +276,7 @@ class Curves:
         return np.where(self.diverged, np.inf, self.train_loss[:, -1])
 
 
-def _evaluate(params, X, y, chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
+def _evaluate(params, X, y, chunk: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """Mean cross-entropy and accuracy of every network on (X, y), a few networks at a time
     (bounded memory); the first layer of a chunk is one matrix product."""
     W1, b1, W2, b2 = params
@@ -441,22 +441,26 @@ def _direction(rule, g, v, u, t, beta, beta2, eps):
     return (v / (1.0 - beta**t)) / np.sqrt(u / (1.0 - beta2**t) + eps), v, u
 
 
-def lr_sweep(rule, splits, etas, seeds, *, epochs: int, batch_size: int = 64,
-             beta=0.9, **hyper) -> np.ndarray:
-    """Final training loss of ``rule`` for every η of ``etas`` and seed of ``seeds``.
+def lr_sweep(rule: str, splits, etas, seeds, *, epochs: int, batch_size: int = 64,
+             beta: float = 0.9, **hyper) -> np.ndarray:
+    """Final training loss of ``rule`` for every η of ``etas`` and seed of ``seeds``; all
+    len(etas) × len(seeds) networks are trained at once by :func:`train_many`.
 
     Returns
     -------
     numpy.ndarray
         Shape (len(etas), len(seeds)); inf where the run diverged.
     """
-    return lr_sweeps({"": (rule, beta)}, splits, etas, seeds, epochs=epochs,
-                     batch_size=batch_size, **hyper)[""]
+    etas, seeds = np.asarray(etas, dtype=float), np.asarray(seeds)
+    grid_eta, grid_seed = (a.ravel() for a in np.meshgrid(etas, seeds, indexing="ij"))
+    curves = train_many(rule, splits, etas=grid_eta, seeds=grid_seed, beta=beta, epochs=epochs,
+                        batch_size=batch_size, record="final", **hyper)
+    return curves.final_train_loss.reshape(len(etas), len(seeds))
 
 
 def lr_sweeps(configs: dict, splits, etas, seeds, *, epochs: int, batch_size: int = 64,
               **hyper) -> dict:
-    """:func:`lr_sweep` for several (rule, β) at once: all networks are trained together.
+    """:func:`lr_sweep` for several (rule, β), one after the other (bounded memory).
 
     Parameters
     ----------
@@ -468,16 +472,8 @@ def lr_sweeps(configs: dict, splits, etas, seeds, *, epochs: int, batch_size: in
     dict
         Name → final training losses of shape (len(etas), len(seeds)); inf where diverged.
     """
-    etas, seeds = np.asarray(etas, dtype=float), np.asarray(seeds)
-    grid_eta, grid_seed = (a.ravel() for a in np.meshgrid(etas, seeds, indexing="ij"))
-    m = grid_eta.size
-    rules = [r for r, _ in configs.values() for _ in range(m)]
-    betas = np.repeat([b for _, b in configs.values()], m)
-    curves = train_many(rules, splits, etas=np.tile(grid_eta, len(configs)),
-                        seeds=np.tile(grid_seed, len(configs)), beta=betas, epochs=epochs,
-                        batch_size=batch_size, record="final", **hyper)
-    final = curves.final_train_loss.reshape(len(configs), len(etas), len(seeds))
-    return dict(zip(configs, final, strict=True))
+    return {name: lr_sweep(rule, splits, etas, seeds, epochs=epochs, batch_size=batch_size,
+                           beta=beta, **hyper) for name, (rule, beta) in configs.items()}
 
 
 def best_eta(etas, losses: np.ndarray) -> float:
