@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from lecture_lib.surfaces import Surface, inside_part
+from lecture_lib.tuning import local_minima
 
 
 def new_figure(width: float, height: float, *, dpi: int = 80, **subplot_kw) -> Figure:
@@ -50,30 +51,41 @@ def histogram_rows(
     return image
 
 
-def draw_contours(ax, surface: Surface, *, n: int = 120) -> None:
-    """Filled and line contours of E over the surface's box, its start ■ and minimum ★.
+def draw_contours(ax, surface: Surface, *, n: int = 120, levels: int = 16) -> list:
+    """Filled and line contours of E over the surface's box, its start □ and every minimum.
 
-    Levels are spaced by quantiles of E on the grid (squared spacing: dense near the
-    minimum), so flat and steep surfaces both show structure.
+    The levels are evenly spaced in E (``levels`` of them): where the surface is flat (a
+    plateau) no contour lines appear, as it should look. Global minima are marked ★, other
+    local minima ☆ (white star), found by :func:`lecture_lib.tuning.local_minima`. Returns the
+    artists.
     """
     W1, W2, E = surface.grid(n)
-    levels = np.unique(np.quantile(E, np.linspace(0.0, 1.0, 18) ** 2))
-    ax.contourf(W1, W2, E, levels=levels, cmap="Greys", alpha=0.35)
-    ax.contour(W1, W2, E, levels=levels, colors="0.45", linewidths=0.5)
-    ax.plot(*surface.start, "s", color="k", ms=6)
-    ax.plot(*surface.minimum, "*", color="gold", mec="k", ms=14)
+    values = np.linspace(E.min(), E.max(), levels + 1)
+    artists = [ax.contourf(W1, W2, E, levels=values, cmap="Greys", alpha=0.35),
+               ax.contour(W1, W2, E, levels=values[1:-1], colors="0.45", linewidths=0.5,
+                          linestyles="solid")]
+    artists += ax.plot(*surface.start, "s", color="k", mfc="none", mew=1.5, ms=8, zorder=1.5)
+    minima = local_minima(surface)
+    lowest = minima[0][2] if minima else None
+    for w1, w2, value in minima:
+        is_global = value <= lowest + 1e-6 * max(1.0, abs(lowest))
+        artists += ax.plot(w1, w2, "*", color="gold" if is_global else "white", mec="k", ms=14,
+                           zorder=1.6)
     ax.set_xlim(*surface.xlim)
     ax.set_ylim(*surface.ylim)
     ax.set_xlabel("w1")
     ax.set_ylabel("w2")
+    return artists
 
 
 def draw_path(ax, path, surface: Surface, *, color: str, label: str) -> list:
     """A path of :func:`lecture_lib.surfaces.run` inside the surface's box: the line, and a ●
-    at its end, or a ✕ on the edge where it left the box (diverged or wandered off)."""
+    at its end, or a ✕ on the edge where it left the box (diverged or wandered off). Drawn
+    above the start and minimum markers, so that a path that hardly moved stays visible."""
     points, exit_point = inside_part(path, surface.xlim, surface.ylim)
-    artists = ax.plot(points[:, 0], points[:, 1], "-", color=color, lw=1.4, label=label)
+    artists = ax.plot(points[:, 0], points[:, 1], "-", color=color, lw=1.4, label=label,
+                      zorder=2.5)
     end, marker = (points[-1], "o") if exit_point is None else (exit_point, "X")
-    artists += ax.plot(*end, marker, color=color, mec="k", ms=7 if marker == "o" else 12,
-                       clip_on=False)
+    artists += ax.plot(*end, marker, color=color, mec="k", ms=6 if marker == "o" else 12,
+                       clip_on=False, zorder=2.6)
     return artists

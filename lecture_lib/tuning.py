@@ -1,0 +1,481 @@
+"""Tuning and fair comparison of the update rules (slides "Deep Learning Optimization").
+
+Pure numpy helpers for the measurements of notebook 02:
+
+* the quadratic ravine E(w) = ½ Σ_i λ_i w_i² under momentum in the slides' convention
+  v_t = β v_{t-1} + (1-β) Δ_t, w_t = w_{t-1} - η v_t: its convergence rate
+  (:func:`momentum_rate`), its largest stable η (:func:`momentum_eta_limit`), the best tuned
+  (η, β) (:func:`tuned_momentum`), and E after T steps over a whole grid of (η, β)
+  (:func:`momentum_map`, Distill's "Why Momentum Really Works" picture);
+* :func:`largest_stable_eta`: the largest η for which a rule's run on a surface does not
+  diverge, found by bisection on real runs (to check the formulas above);
+* :func:`local_minima`: every local minimum of a surface (the saddle surface has two);
+* :class:`DecayedRMSProp`: RMSProp with the slide's global decay 1/√(t/N) of Adam;
+  :class:`PrintedRate`: the per-component rate η / (∇E ⊙ ∇E) exactly as printed on the slide
+  "Running Average of Gradient Magnitude" (its step is η/Δ: the wrong scaling);
+* :func:`train_many`: K digits networks (64-64-10, tanh, Xavier: :func:`~lecture_lib.training.
+  digits_net`) trained *at once*, vectorized over the networks, each with its own seed and its
+  own η; used for learning-rate sweeps (:func:`lr_sweep`) and for multi-seed runs. With one
+  network it reproduces :func:`lecture_lib.training.train_each` step for step.
+
+"Epoch e" is the state after e full passes over the training set (epoch 1 = after the first
+pass); t counts update steps as on the slides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lecture_lib import validate
+from lecture_lib.optim import Optimizer, RMSProp, _check_eps, _check_eta, _lazy
+from lecture_lib.surfaces import Surface, run
+from lecture_lib.training import EXPLODE_FACTOR, digits_net
+
+RULES = ("SGD", "momentum", "RMSProp", "Adam")
+
+# --------------------------------------------------------------------------- momentum, theory
+
+
+def momentum_rate(eta, beta, curvatures) -> np.ndarray:
+    """Convergence rate per step of momentum (slides' convention) on E = ½ Σ λ_i w_i².
+
+    Along a direction of curvature λ the state (w, v) evolves linearly,
+    w_t = (1 - η(1-β)λ) w_{t-1} - ηβ v_{t-1}, v_t = (1-β)λ w_{t-1} + β v_{t-1}, a 2×2 matrix
+    with trace 1 + β - η(1-β)λ and determinant β. Its eigenvalues z solve
+    z² - (1 + β - η(1-β)λ) z + β = 0; the rate is the largest |z| over all λ_i: the error
+    shrinks like rate^t (grows if rate > 1). β = 0 gives plain GD, rate max |1 - ηλ|.
+
+    Parameters
+    ----------
+    eta, beta : float or numpy.ndarray
+        Learning rate η > 0 and 0 <= β < 1 (broadcast together).
+    curvatures : sequence of float
+        The λ_i > 0 (for the ravine: 1 and 20).
+
+    Returns
+    -------
+    numpy.ndarray
+        The rate, shape of ``eta`` and ``beta`` broadcast.
+    """
+    eta, beta = np.broadcast_arrays(np.asarray(eta, dtype=float), np.asarray(beta, dtype=float))
+    rate = np.zeros(eta.shape)
+    for lam in curvatures:
+        trace = 1.0 + beta - eta * (1.0 - beta) * lam
+        disc = trace**2 - 4.0 * beta
+        root = np.sqrt(np.abs(disc))
+        real_pair = np.maximum(np.abs(trace + root), np.abs(trace - root)) / 2.0
+        rate = np.maximum(rate, np.where(disc >= 0, real_pair, np.sqrt(beta)))
+    return rate
+
+
+def momentum_eta_limit(beta, curvature: float) -> np.ndarray:
+    """The largest stable η of momentum along curvature λ: η < 2(1+β) / ((1-β) λ).
+
+    At β = 0 this is GD's 2/λ; the root z = -1 of z² - (1 + β - η(1-β)λ) z + β sets it.
+    """
+    beta = np.asarray(beta, dtype=float)
+    return 2.0 * (1.0 + beta) / ((1.0 - beta) * curvature)
+
+
+def ringing(eta, beta, curvature: float) -> np.ndarray:
+    """True where momentum is under-damped along curvature λ (complex eigenvalues: the error
+    spirals, |z| = √β whatever η): (1 + β - η(1-β)λ)² < 4β."""
+    eta, beta = np.asarray(eta, dtype=float), np.asarray(beta, dtype=float)
+    return (1.0 + beta - eta * (1.0 - beta) * curvature) ** 2 < 4.0 * beta
+
+
+def tuned_momentum(mu: float, L: float) -> tuple[float, float, float]:
+    """The best (η, β) of momentum on a quadratic with curvatures in [μ, L] (Polyak 1964).
+
+    In the d2l convention the optimum is α = 4/(√L + √μ)² and β = ((√κ - 1)/(√κ + 1))² with
+    κ = L/μ; the slides' η is α/(1-β). The rate is √β = (√κ - 1)/(√κ + 1), against
+    (κ - 1)/(κ + 1) for GD at its best η = 2/(L + μ).
+
+    Returns
+    -------
+    eta, beta, rate : float
+    """
+    kappa = L / mu
+    rate = (np.sqrt(kappa) - 1.0) / (np.sqrt(kappa) + 1.0)
+    beta = rate**2
+    alpha = 4.0 / (np.sqrt(L) + np.sqrt(mu)) ** 2
+    return float(alpha / (1.0 - beta)), float(beta), float(rate)
+
+
+def momentum_map(
+    etas, betas, *, curvatures=(1.0, 20.0), start=(-4.5, 1.5), steps: int = 100
+) -> np.ndarray:
+    """E(w_T) after T steps of momentum (slides' convention) for every (β, η) of a grid.
+
+    All runs start from ``start`` with v_0 = 0 on E = ½ Σ λ_i w_i² and are iterated together.
+    A run whose E exceeds 1e12 is stopped and reported as inf (diverged).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(betas), len(etas)).
+    """
+    steps = validate.positive_int("steps", steps, maximum=validate.MAX_STEPS)
+    eta = np.asarray(etas, dtype=float)[None, :, None]
+    beta = np.asarray(betas, dtype=float)[:, None, None]
+    lam = np.asarray(curvatures, dtype=float)
+    w = np.broadcast_to(np.asarray(start, dtype=float), (beta.shape[0], eta.shape[1], lam.size))
+    w, v = w.copy(), np.zeros_like(w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            v = beta * v + (1.0 - beta) * (lam * w)
+            w = w - eta * v
+            np.clip(w, -1e6, 1e6, out=w)  # a diverged run stays finite (and huge)
+        E = 0.5 * (lam * w * w).sum(axis=-1)
+    return np.where(E > 1e12 / 2, np.inf, E)
+
+
+# --------------------------------------------------------------------------- runs on surfaces
+
+
+def largest_stable_eta(make, surface, *, lo: float, hi: float, steps: int = 400,
+                       tol: float = 1e-3) -> float:
+    """The largest η in [lo, hi] whose run does not diverge, by bisection on real runs.
+
+    A run "is stable" when it does not diverge in ``steps`` steps and its E at the end is below
+    E at the start (assumes stability is monotone in η: stable below the limit, not above).
+
+    Parameters
+    ----------
+    make : callable
+        ``make(eta)`` returns a fresh optimizer, e.g. ``lambda eta: Momentum(eta, 0.9)``.
+    surface : lecture_lib.surfaces.Surface or str
+    lo, hi : float
+        A stable and an unstable η.
+    """
+    def stable(eta: float) -> bool:
+        path = run(surface, make(eta), steps=steps)
+        return not path.diverged and path.E[-1] < path.E[0]
+
+    lo, hi = validate.positive_float("lo", lo), validate.positive_float("hi", hi)
+    if not stable(lo) or stable(hi):
+        raise ValueError(f"need a stable lo and an unstable hi, got lo={lo}, hi={hi}")
+    while hi - lo > tol * lo:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if stable(mid) else (lo, mid)
+    return lo
+
+
+def local_minima(surface: Surface, *, n: int = 121, refine: int = 400) -> list[tuple]:
+    """Every local minimum of E inside the surface's box, found on an n×n grid (a point below
+    its 8 neighbours) and refined by gradient steps; sorted by E, lowest first.
+
+    Returns
+    -------
+    list of (w1, w2, E)
+    """
+    W1, W2, E = surface.grid(n)
+    core = E[1:-1, 1:-1]
+    lower = np.ones(core.shape, dtype=bool)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                lower &= core < E[1 + di:n - 1 + di, 1 + dj:n - 1 + dj]
+    rows, cols = np.nonzero(lower)
+    w = np.stack([W1[1:-1, 1:-1][rows, cols], W2[1:-1, 1:-1][rows, cols]], axis=-1)
+    step = 0.5 / max(1.0, float(np.abs(surface.grad(w + 1e-3) - surface.grad(w)).max()) / 1e-3)
+    for _ in range(refine):  # gradient steps, small enough for the local curvature
+        w = w - step * surface.grad(w)
+    found = sorted((float(E_), float(a), float(b)) for (a, b), E_ in zip(w, surface.E(w)))
+    return [(a, b, E_) for E_, a, b in found]
+
+
+class DecayedRMSProp(RMSProp):
+    """RMSProp with the global decay of the slide "Adam": η_t = η / √(u_t + ε) · 1/√(t/N).
+
+    u_t = β u_{t-1} + (1-β) Δ_t ⊙ Δ_t;  w_t = w_{t-1} - η_t ⊙ Δ_t.
+
+    Plain RMSProp's step η Δ_t/√u_t stays about η per component however small Δ_t becomes
+    (u_t shrinks with it), so with a constant η it cannot settle closer than about η to a
+    minimum; the factor 1/√(t/N) shrinks the step and lets it settle. (For t < N the factor
+    exceeds 1, as on the slide.)
+
+    Parameters
+    ----------
+    eta, beta, eps : float
+        As in :class:`lecture_lib.optim.RMSProp`.
+    decay_steps : int
+        N >= 1.
+    """
+
+    def __init__(self, eta: float, beta: float = 0.9, eps: float = 1e-8, *,
+                 decay_steps: int) -> None:
+        super().__init__(eta, beta, eps)
+        self.decay_steps = validate.positive_int("decay_steps", decay_steps)
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        u = _lazy(self._u, i, w)
+        u[...] = self.beta * u + (1 - self.beta) * delta * delta
+        decay = 1.0 / np.sqrt(self.t / self.decay_steps)
+        w -= self.eta * decay / np.sqrt(u + self.eps) * delta
+
+
+class PrintedRate(Optimizer):
+    """The per-component rate exactly as printed on the slide "Running Average of Gradient
+    Magnitude": η_t = η / (Δ_t ⊙ Δ_t + ε), w_t = w_{t-1} - η_t ⊙ Δ_t.
+
+    The step η Δ/Δ² = η/Δ is *largest where the gradient is smallest*: the wrong scaling.
+    RMSProp divides by √u_t ≈ |Δ| instead (a step of about η); with β = 0 that is η·sign(Δ).
+
+    Parameters
+    ----------
+    eta : float
+        η > 0.
+    eps : float
+        ε > 0, keeps the division finite.
+    """
+
+    def __init__(self, eta: float, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.eta = _check_eta(eta)
+        self.eps = _check_eps(eps)
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        w -= self.eta / (delta * delta + self.eps) * delta
+
+
+# --------------------------------------------------------------------------- many digits nets
+
+
+@dataclass(frozen=True)
+class Curves:
+    """What :func:`train_many` measured, one row per network, one column per epoch.
+
+    Column e-1 is "epoch e", after e passes over the training set. Entries after a network
+    diverged are nan.
+
+    Attributes
+    ----------
+    train_loss, val_loss, val_acc : numpy.ndarray
+        Shape (K, epochs); mean cross-entropy on the full training / validation sets and the
+        validation accuracy (test passes).
+    diverged : numpy.ndarray
+        Shape (K,), bool.
+    """
+
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    val_acc: np.ndarray
+    diverged: np.ndarray
+
+    def select(self, rows) -> Curves:
+        """The curves of some networks only (``rows``: a slice, indices or a boolean mask)."""
+        return Curves(self.train_loss[rows], self.val_loss[rows], self.val_acc[rows],
+                      self.diverged[rows])
+
+    @property
+    def final_train_loss(self) -> np.ndarray:
+        """Training loss after the last epoch; inf for a diverged network."""
+        return np.where(self.diverged, np.inf, self.train_loss[:, -1])
+
+
+def _evaluate(params, X, y, chunk: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Mean cross-entropy and accuracy of every network on (X, y), a few networks at a time
+    (bounded memory); the first layer of a chunk is one matrix product."""
+    W1, b1, W2, b2 = params
+    K, d, h = W1.shape
+    loss, acc = np.empty(K), np.empty(K)
+    rows = np.arange(len(X))
+    for k0 in range(0, K, chunk):
+        ks = slice(k0, min(k0 + chunk, K))
+        k = ks.stop - ks.start
+        W = W1[ks].transpose(1, 0, 2).reshape(d, k * h)
+        H = np.tanh((X @ W).reshape(len(X), k, h) + b1[ks]).transpose(1, 0, 2)
+        S = np.matmul(H, W2[ks]) + b2[ks, None]
+        S -= S.max(axis=2, keepdims=True)
+        log_norm = np.log(np.exp(S).sum(axis=2))
+        loss[ks] = np.mean(log_norm - S[:, rows, y], axis=1)
+        acc[ks] = np.mean(S.argmax(axis=2) == y, axis=1)
+    return loss, acc
+
+
+def train_many(
+    rule,
+    splits,
+    *,
+    etas,
+    seeds,
+    epochs: int,
+    batch_size: int = 64,
+    beta=0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    record: str = "epoch",
+    dtype=np.float64,
+) -> Curves:
+    """Train K digits networks at once, network k from ``digits_net(seeds[k])`` with η = etas[k].
+
+    Network k sees the minibatches of :func:`lecture_lib.training.train_each` with seed
+    ``seeds[k]`` (an rng seeded ``seeds[k] + 1`` permutes the training set each epoch), so with
+    K = 1 the run is the same as ``train_each`` step for step. The update rules are the slides':
+
+    ===========  ===================================================================
+    SGD          w_t = w_{t-1} - η Δ_t
+    momentum     v_t = β v_{t-1} + (1-β) Δ_t;  w_t = w_{t-1} - η v_t
+    RMSProp      u_t = β u_{t-1} + (1-β) Δ_t⊙Δ_t;  w_t = w_{t-1} - η/√(u_t + ε) ⊙ Δ_t
+    Adam         β1 = ``beta``, β2 = ``beta2``, bias-corrected v̂_t, û_t
+    ===========  ===================================================================
+
+    A network whose minibatch or evaluated loss becomes non-finite or exceeds
+    ``EXPLODE_FACTOR`` × max(1, its first minibatch loss) is marked diverged (as in
+    :func:`lecture_lib.training.fit`) and frozen.
+
+    Parameters
+    ----------
+    rule : str or sequence of str
+        One of "SGD", "momentum", "RMSProp", "Adam" for all networks, or one per network.
+    splits : lecture_lib.data.Splits
+        Uses the training and validation parts.
+    etas, seeds, beta : scalar or sequence
+        η > 0, the seed and β (0 <= β < 1) of each network; scalars are repeated.
+    epochs, batch_size : int
+    beta2, eps : float
+    record : {"epoch", "final"}
+        Evaluate after every epoch, or only after the last one (faster; the other columns nan).
+    dtype : numpy dtype
+        float64 (default) or float32 (about twice as fast; enough for sweeps).
+
+    Returns
+    -------
+    Curves
+    """
+    dtype = validate.choice("dtype", np.dtype(dtype).name, ("float64", "float32"))
+    record = validate.choice("record", record, ("epoch", "final"))
+    epochs = validate.positive_int("epochs", epochs, maximum=10_000)
+    batch_size = validate.positive_int("batch_size", batch_size)
+    beta2 = validate.probability("beta2", beta2)
+    eps = validate.positive_float("eps", eps)
+    etas, seeds, betas = np.broadcast_arrays(
+        np.asarray(etas, dtype=float), np.asarray(seeds), np.asarray(beta, dtype=float))
+    etas, seeds, betas = etas.ravel(), seeds.ravel().astype(int), betas.ravel()
+    K = len(etas)
+    rules = [rule] * K if isinstance(rule, str) else list(rule)
+    if len(rules) != K:
+        raise ValueError(f"got {len(rules)} rules for {K} networks")
+    for r in rules:
+        validate.choice("rule", r, RULES)
+    if not np.all(np.isfinite(etas) & (etas > 0)):
+        raise ValueError(f"every eta must be a finite number > 0, got {etas!r}")
+    if not np.all((betas >= 0) & (betas < 1)):
+        raise ValueError(f"every beta must satisfy 0 <= beta < 1, got {betas!r}")
+    validate.array_size("networks", (K, 64 * 64 + 64 * 10))
+    groups = {r: np.flatnonzero([x == r for x in rules]) for r in dict.fromkeys(rules)}
+    if len(groups) == 1:
+        groups = {rules[0]: slice(None)}
+
+    X, y = np.asarray(splits.X_train, dtype=dtype), np.asarray(splits.y_train)
+    Xv, yv = np.asarray(splits.X_val, dtype=dtype), np.asarray(splits.y_val)
+    n = len(X)
+    inits = [digits_net(int(s)).params for s in seeds]
+    params = [np.stack([p[j] for p in inits]).astype(dtype) for j in range(4)]  # W1, b1, W2, b2
+    v = [np.zeros_like(p) for p in params]
+    u = [np.zeros_like(p) for p in params]
+    rngs = [np.random.default_rng(int(s) + 1) for s in seeds]
+    shape = [(K, 1, 1), (K, 1), (K, 1, 1), (K, 1)]
+    eta_of = [etas.reshape(s).astype(dtype) for s in shape]
+    beta_of = [betas.reshape(s).astype(dtype) for s in shape]
+    active = np.ones(K, dtype=bool)
+    threshold = None
+    curves = {name: np.full((K, epochs), np.nan) for name in ("train", "val", "acc")}
+    ks = np.arange(K)[:, None]
+    t = 0
+    with np.errstate(all="ignore"):
+        for epoch in range(epochs):
+            orders = np.stack([r.permutation(n) for r in rngs])
+            for begin in range(0, n, batch_size):
+                batch = orders[:, begin:begin + batch_size]
+                B = batch.shape[1]
+                Xb = X[batch]                                   # (K, B, 64)
+                W1, b1, W2, b2 = params
+                H = np.tanh(np.matmul(Xb, W1) + b1[:, None])    # x^(1)
+                S = np.matmul(H, W2) + b2[:, None]              # s^(2)
+                S -= S.max(axis=2, keepdims=True)
+                log_norm = np.log(np.exp(S).sum(axis=2))
+                loss = np.mean(log_norm - S[ks, np.arange(B), y[batch]], axis=1)
+                if threshold is None:
+                    threshold = EXPLODE_FACTOR * np.maximum(1.0, loss)
+                active &= loss <= threshold                     # also False for nan
+                P = np.exp(S - log_norm[..., None])
+                P[ks, np.arange(B), y[batch]] -= 1.0
+                d2 = P / B                                      # δ^(2)
+                d1 = np.matmul(d2, W2.transpose(0, 2, 1)) * (1.0 - H * H)
+                grads = [np.matmul(Xb.transpose(0, 2, 1), d1), d1.sum(axis=1),
+                         np.matmul(H.transpose(0, 2, 1), d2), d2.sum(axis=1)]
+                t += 1
+                for j, (w, g) in enumerate(zip(params, grads, strict=True)):
+                    g[~active] = 0.0
+                    for r, idx in groups.items():
+                        step, v[j][idx], u[j][idx] = _direction(
+                            r, g[idx], v[j][idx], u[j][idx], t, beta_of[j][idx], beta2, eps)
+                        w[idx] -= eta_of[j][idx] * step
+                    w[~active] = 0.0  # a diverged network is frozen at finite values
+            if record == "epoch" or epoch == epochs - 1:
+                train, _ = _evaluate(params, X, y)
+                val, acc = _evaluate(params, Xv, yv)
+                active &= (train <= threshold) & (val <= threshold)
+                for name, value in (("train", train), ("val", val), ("acc", acc)):
+                    curves[name][:, epoch] = np.where(active, value, np.nan)
+    return Curves(curves["train"], curves["val"], curves["acc"], ~active)
+
+
+def _direction(rule, g, v, u, t, beta, beta2, eps):
+    """The per-component step direction of ``rule`` at step t (η not applied), and the new
+    running averages v_t and u_t."""
+    if rule == "SGD":
+        return g, v, u
+    if rule == "momentum":
+        v = beta * v + (1.0 - beta) * g
+        return v, v, u
+    if rule == "RMSProp":
+        u = beta * u + (1.0 - beta) * g * g
+        return g / np.sqrt(u + eps), v, u
+    v = beta * v + (1.0 - beta) * g
+    u = beta2 * u + (1.0 - beta2) * g * g
+    return (v / (1.0 - beta**t)) / np.sqrt(u / (1.0 - beta2**t) + eps), v, u
+
+
+def lr_sweep(rule: str, splits, etas, seeds, *, epochs: int, batch_size: int = 64,
+             beta: float = 0.9, **hyper) -> np.ndarray:
+    """Final training loss of ``rule`` for every η of ``etas`` and seed of ``seeds``; all
+    len(etas) × len(seeds) networks are trained at once by :func:`train_many`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(etas), len(seeds)); inf where the run diverged.
+    """
+    etas, seeds = np.asarray(etas, dtype=float), np.asarray(seeds)
+    grid_eta, grid_seed = (a.ravel() for a in np.meshgrid(etas, seeds, indexing="ij"))
+    curves = train_many(rule, splits, etas=grid_eta, seeds=grid_seed, beta=beta, epochs=epochs,
+                        batch_size=batch_size, record="final", **hyper)
+    return curves.final_train_loss.reshape(len(etas), len(seeds))
+
+
+def lr_sweeps(configs: dict, splits, etas, seeds, *, epochs: int, batch_size: int = 64,
+              **hyper) -> dict:
+    """:func:`lr_sweep` for several (rule, β), one after the other (bounded memory).
+
+    Parameters
+    ----------
+    configs : dict
+        Name → (rule, β), e.g. ``{"RMSProp, β = 0": ("RMSProp", 0.0)}``.
+
+    Returns
+    -------
+    dict
+        Name → final training losses of shape (len(etas), len(seeds)); inf where diverged.
+    """
+    return {name: lr_sweep(rule, splits, etas, seeds, epochs=epochs, batch_size=batch_size,
+                           beta=beta, **hyper) for name, (rule, beta) in configs.items()}
+
+
+def best_eta(etas, losses: np.ndarray) -> float:
+    """The η of ``etas`` with the smallest median loss over seeds (rows of ``losses``)."""
+    return float(np.asarray(etas, dtype=float)[int(np.argmin(np.median(losses, axis=1)))])
