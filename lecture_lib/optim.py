@@ -126,7 +126,7 @@ def _checked_gradient(i: int, w: object, delta: object) -> np.ndarray:
     return delta.astype(float, copy=False)
 
 
-def _lazy(state: list, i: int, like: np.ndarray) -> np.ndarray:
+def lazy_state(state: list, i: int, like: np.ndarray) -> np.ndarray:
     """The state array of position ``i`` (zeros like ``like`` at the first step: v_0 = 0)."""
     if i == len(state):
         state.append(np.zeros_like(like, dtype=float))
@@ -224,7 +224,7 @@ class Momentum(Optimizer):
         self._v = []
 
     def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
-        v = _lazy(self._v, i, w)
+        v = lazy_state(self._v, i, w)
         v[...] = self.beta * v + (1 - self.beta) * delta
         w -= self.eta * v
 
@@ -258,7 +258,7 @@ class HeavyBall(Optimizer):
         self._v = []
 
     def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
-        v = _lazy(self._v, i, w)
+        v = lazy_state(self._v, i, w)
         v[...] = self.beta * v + delta
         w -= self.eta * v
 
@@ -296,7 +296,7 @@ class RMSProp(Optimizer):
         self._u = []
 
     def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
-        u = _lazy(self._u, i, w)
+        u = lazy_state(self._u, i, w)
         u[...] = self.beta * u + (1 - self.beta) * delta * delta
         w -= self.eta / np.sqrt(u + self.eps) * delta
 
@@ -366,8 +366,8 @@ class Adam(Optimizer):
         return 1.0 if self.decay_steps is None else 1.0 / math.sqrt(t / self.decay_steps)
 
     def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
-        v = _lazy(self._v, i, w)
-        u = _lazy(self._u, i, w)
+        v = lazy_state(self._v, i, w)
+        u = lazy_state(self._u, i, w)
         v[...] = self.beta1 * v + (1 - self.beta1) * delta
         u[...] = self.beta2 * u + (1 - self.beta2) * delta * delta
         v_hat, u_hat = v, u

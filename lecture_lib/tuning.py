@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lecture_lib import validate
-from lecture_lib.optim import Optimizer, RMSProp, _check_eps, _check_eta, _lazy
+from lecture_lib.optim import Optimizer, RMSProp, lazy_state
 from lecture_lib.surfaces import Surface, run
 from lecture_lib.training import EXPLODE_FACTOR, digits_net
 
@@ -211,7 +211,7 @@ class DecayedRMSProp(RMSProp):
         self.decay_steps = validate.positive_int("decay_steps", decay_steps)
 
     def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
-        u = _lazy(self._u, i, w)
+        u = lazy_state(self._u, i, w)
         u[...] = self.beta * u + (1 - self.beta) * delta * delta
         decay = 1.0 / np.sqrt(self.t / self.decay_steps)
         w -= self.eta * decay / np.sqrt(u + self.eps) * delta
@@ -234,8 +234,8 @@ class PrintedRate(Optimizer):
 
     def __init__(self, eta: float, eps: float = 1e-8) -> None:
         super().__init__()
-        self.eta = _check_eta(eta)
-        self.eps = _check_eps(eps)
+        self.eta = validate.positive_float("eta", eta)
+        self.eps = validate.positive_float("eps", eps)
 
     def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
         w -= self.eta / (delta * delta + self.eps) * delta
