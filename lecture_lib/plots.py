@@ -7,18 +7,78 @@ change the artists' data instead of rebuilding its figure.
 
 from __future__ import annotations
 
+import contextlib
 import io
 
+import matplotlib as mpl
 import numpy as np
+from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
 from lecture_lib.surfaces import Surface, inside_part
 
+# ---------------------------------------------------------------- palette
+# Okabe & Ito's colour-blind-safe palette ("Color Universal Design", 2008): the eight colours stay
+# distinguishable with protanopia, deuteranopia and tritanopia and in greyscale by lightness.
+# Set in one place: importing this module makes it matplotlib's default cycle (notebooks get it
+# by importing ``lecture_lib.plots``; the dashboards import it), and each colour is paired with
+# its own dash pattern, so overlapping lines never differ by colour alone.
+COLORS: dict[str, str] = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "bluish green": "#009E73",
+    "reddish purple": "#CC79A7",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "black": "#000000",
+    "yellow": "#F0E442",
+}
+PALETTE: tuple[str, ...] = tuple(COLORS.values())
+# one dash pattern per palette colour (solid, dashed, dash-dot, dotted, ...)
+LINESTYLES: tuple = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)),
+                     (0, (3, 1, 1, 1, 1, 1)))
+# one marker per palette colour, for lines drawn with points
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+# neutral colours for reference lines, grids and edges: not series, so outside the palette
+NEUTRALS: tuple[str, ...] = ("0.3", "0.45", "0.6", "0.65", "0.8", "k", "w")
+
+
+def palette_rc() -> dict:
+    """The rcParams that make the palette (with its dash patterns) matplotlib's default cycle."""
+    return {
+        "axes.prop_cycle": cycler(color=list(PALETTE)) + cycler(linestyle=list(LINESTYLES)),
+        "image.cmap": "viridis",  # perceptually uniform and colour-blind safe
+    }
+
+
+def use_palette() -> None:
+    """Make the palette the default of every figure made after this call (done on import)."""
+    mpl.rcParams.update(palette_rc())
+
+
+@contextlib.contextmanager
+def palette_context():
+    """The palette for the figures made inside the ``with`` block only."""
+    with mpl.rc_context(palette_rc()):
+        yield
+
+
+def series_style(index: int) -> dict:
+    """Colour, dash pattern and marker of the ``index``-th series of a figure: pass them to
+    ``plot`` so that series that overlap still differ without colour."""
+    k = index % len(PALETTE)
+    return {"color": PALETTE[k], "linestyle": LINESTYLES[k], "marker": MARKERS[k]}
+
+
+use_palette()
+
 
 def new_figure(width: float, height: float, *, dpi: int = 80, **subplot_kw) -> Figure:
-    """A figure not managed by pyplot (nothing is shown twice inline), with an Agg canvas."""
+    """A figure not managed by pyplot (nothing is shown twice inline), with an Agg canvas. Its
+    axes cycle through the palette (the default once this module is imported); dashboards also
+    name their colours from ``COLORS``, so a notebook's ``plt.style.use`` cannot change them."""
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained", **subplot_kw)
     FigureCanvasAgg(fig)
     return fig
