@@ -8,14 +8,14 @@ change the artists' data instead of rebuilding its figure.
 from __future__ import annotations
 
 import contextlib
-import io
+import struct
+import zlib
 
 import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from lecture_lib.surfaces import Surface, inside_part
 
@@ -84,11 +84,22 @@ def new_figure(width: float, height: float, *, dpi: int = 80, **subplot_kw) -> F
     return fig
 
 
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + tag + data
+            + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+
 def rgba_to_png(rgba: np.ndarray) -> bytes:
-    """PNG bytes of an RGBA buffer; fast zlib level, the picture is redrawn on every move."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buffer, "png", compress_level=1)
-    return buffer.getvalue()
+    """PNG bytes of an RGBA buffer's colours (8-bit RGB), written directly: rows unfiltered,
+    zlib level 1. The picture is redrawn on every slider move; this takes about a third of the
+    CPU of Pillow's encoder (which tries every row filter) for a file about 15% larger."""
+    rgb = np.asarray(rgba)[..., :3]
+    height, width = rgb.shape[:2]
+    raw = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # filter byte 0 ("None") per row
+    raw[:, 1:] = rgb.reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + _png_chunk(b"IEND", b""))
 
 
 def figure_png(fig: Figure) -> bytes:

@@ -64,3 +64,14 @@ def toggle_style(button_width: str = BUTTON_WIDTH) -> dict:
 def colored(text: str, color: str) -> str:
     """``text`` (already HTML-escaped) in ``color`` and bold, for a readout."""
     return f"<b style='color:{color}'>{text}</b>"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(value: float) -> str:
+    """An exact power of ten as text: ``1e-06`` -> ``10⁻⁶`` (anything else through ``fmt``)."""
+    exponent = math.log10(value) if value > 0 else math.nan
+    if math.isfinite(exponent) and exponent == round(exponent):
+        return "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
+    return fmt(value)
