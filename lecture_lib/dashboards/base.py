@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import struct
 import warnings
 
 import ipywidgets as widgets
@@ -90,9 +91,13 @@ class Picture:
         """Show ``png`` with the text equivalent ``alt`` (plain text; escaped here)."""
         self._png, self._alt = bytes(png), alt
         data = base64.b64encode(self._png).decode("ascii")
+        size = ""
+        if self._png[12:16] == b"IHDR":  # width and height attributes: no jump while decoding
+            width, height = struct.unpack(">II", self._png[16:24])
+            size = f'width="{width}" height="{height}" '
         self.widget.value = (
-            f'<img alt="{html.escape(alt, quote=True)}" src="data:image/png;base64,{data}" '
-            'style="max-width:100%;height:auto;display:block">'
+            f'<img alt="{html.escape(alt, quote=True)}" {size}'
+            f'src="data:image/png;base64,{data}" style="max-width:100%;height:auto;display:block">'
         )
 
 
