@@ -115,3 +115,21 @@ def test_images_use_a_colour_blind_safe_map():
     for ax in fig.axes:
         for image in ax.get_images():
             assert image.get_cmap().name in {"viridis", "cividis", "Greys", "gray"}
+
+
+def test_readout_colours_are_readable_on_white():
+    """Text colours meet WCAG AA (4.5:1). The contrast function is checked on published values
+    first: #767676 is the lightest grey that passes on white (4.54:1), #777777 fails (4.48)."""
+    from lecture_lib.dashboards.style import (
+        BAD_COLOR,
+        GOOD_COLOR,
+        contrast_with_white,
+        readable,
+    )
+
+    assert contrast_with_white("#767676") == pytest.approx(4.54, abs=0.01)
+    assert contrast_with_white("#777777") == pytest.approx(4.48, abs=0.01)
+    assert contrast_with_white("#000000") == pytest.approx(21.0)
+    for color in (*plots.PALETTE, GOOD_COLOR, BAD_COLOR):
+        assert contrast_with_white(readable(color)) >= 4.5, color
+    assert readable("#0072B2").lower() == "#0072b2"  # dark enough already: unchanged
