@@ -108,6 +108,70 @@ def figure_png(fig: Figure) -> bytes:
     return rgba_to_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
+def figure_summary(fig: Figure) -> str:
+    """A plain-text outline of a figure, from what it already names: per panel its title, axis
+    labels (and log scales) and legend entries. A starting point for a text equivalent; the
+    numbers that matter should be added by whoever shows the figure."""
+    panels = []
+    for number, ax in enumerate(fig.axes, start=1):
+        if not ax.get_visible() or not ax.axison:
+            continue
+        parts = [f"panel {number}" + (f" '{ax.get_title()}'" if ax.get_title() else "")]
+        for axis, label, scale in (("x", ax.get_xlabel(), ax.get_xscale()),
+                                   ("y", ax.get_ylabel(), ax.get_yscale())):
+            if label:
+                parts.append(f"{axis}: {label}" + (f" ({scale} scale)" if scale != "linear"
+                                                   else ""))
+        legend = ax.get_legend()
+        if legend is not None:
+            entries = [t.get_text() for t in legend.get_texts() if t.get_text()]
+            if entries:
+                parts.append("lines: " + ", ".join(entries))
+        panels.append("; ".join(parts))
+    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    head = f"Figure '{title}'" if title else "Figure"
+    return f"{head} with {len(panels)} panel{'s' * (len(panels) != 1)}: " + ". ".join(panels)
+
+
+def figure_bundle(fig: Figure, alt: str | None = None) -> tuple[dict, dict]:
+    """The display bundle of a figure with a text equivalent, and its metadata.
+
+    ``text/html`` is ``<img alt="..." src="data:image/png;base64,...">``: JupyterLab prefers it
+    to ``image/png`` and shows the alt text to screen readers (its image renderer ignores any
+    ``alt`` metadata; nbconvert reads it, so it is set too). ``text/plain`` is the alt text.
+    """
+    import base64
+    import html
+    import io
+
+    alt = figure_summary(fig) if alt is None else alt
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    bundle = {
+        "text/html": f'<img alt="{html.escape(alt, quote=True)}" '
+                     f'src="data:image/png;base64,{data}">',
+        "image/png": data,
+        "text/plain": alt,
+    }
+    return bundle, {"image/png": {"alt": alt}}
+
+
+def show(fig: Figure | None = None, alt: str | None = None) -> None:
+    """Show ``fig`` (default: pyplot's current figure) in a notebook with a text equivalent
+    ``alt`` (default: :func:`figure_summary`), and close it so it is not shown twice.
+
+    Use instead of ``plt.show()`` in a notebook: ``show(fig, alt="...")``.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    fig = plt.gcf() if fig is None else fig
+    bundle, metadata = figure_bundle(fig, alt)
+    display(bundle, raw=True, metadata=metadata)
+    plt.close(fig)
+
+
 def histogram_rows(
     rows, *, low: float, high: float, bins: int
 ) -> np.ndarray:

@@ -133,3 +133,30 @@ def test_readout_colours_are_readable_on_white():
     for color in (*plots.PALETTE, GOOD_COLOR, BAD_COLOR):
         assert contrast_with_white(readable(color)) >= 4.5, color
     assert readable("#0072B2").lower() == "#0072b2"  # dark enough already: unchanged
+
+
+def test_show_gives_a_figure_an_img_with_alt_text():
+    """plots.show's bundle: an <img alt> JupyterLab renders (text/html), the PNG for other
+    readers, the alt text as text/plain; without alt, an outline from titles and labels."""
+    import base64
+    import html as html_module
+
+    from lecture_lib.plots import figure_bundle, new_figure
+
+    fig = new_figure(3, 2)
+    ax = fig.subplots()
+    ax.semilogy([1, 2, 3], [1, 10, 100], label="measured")
+    ax.set_title("var(x) per layer")
+    ax.set_xlabel("layer")
+    ax.legend()
+    bundle, metadata = figure_bundle(fig, alt='var(x) grows 10× per layer, "measured"')
+    assert bundle["text/plain"] == 'var(x) grows 10× per layer, "measured"'
+    assert metadata == {"image/png": {"alt": bundle["text/plain"]}}
+    match = re.fullmatch(r'<img alt="([^"]*)" src="data:image/png;base64,([^"]+)">',
+                         bundle["text/html"])
+    assert match and html_module.unescape(match.group(1)) == bundle["text/plain"]
+    assert base64.b64decode(match.group(2)).startswith(b"\x89PNG")
+    assert match.group(2) == bundle["image/png"]
+    outline, _ = figure_bundle(fig)
+    assert outline["text/plain"] == ("Figure with 1 panel: panel 1 'var(x) per layer'; "
+                                     "x: layer; lines: measured")
