@@ -243,12 +243,13 @@ def test_picture_depends_on_controls_not_on_path(fresh):
 
 
 def test_mimebundle(fresh):
-    bundle = fresh._repr_mimebundle_()
+    bundle, metadata = fresh._repr_mimebundle_()
+    assert metadata == {"image/png": {"alt": fresh.alt_text()}}  # the static picture's alt
     assert bundle["text/plain"] == TEXT_PLAIN
     assert base64.b64decode(bundle["image/png"]) == bytes(fresh.image.value)
     assert "application/vnd.jupyter.widget-view+json" in bundle
     fresh.c.value = 5.0
-    bundle2 = fresh._repr_mimebundle_()
+    bundle2, _ = fresh._repr_mimebundle_()
     assert bundle2["text/plain"] == TEXT_PLAIN
     assert bundle2["image/png"] != bundle["image/png"]
 

@@ -157,4 +157,7 @@ class Dashboard:
         bundle = self.box._repr_mimebundle_(**kwargs) or {}
         bundle["image/png"] = base64.b64encode(self.png()).decode()
         bundle["text/plain"] = f"{self.title}: run the notebook to move the sliders"
+        alt = self.image.alt if isinstance(self.image, Picture) else ""
+        if alt:  # nbconvert (nbviewer, HTML export) writes it as the static picture's alt
+            return bundle, {"image/png": {"alt": alt}}
         return bundle
