@@ -13,7 +13,7 @@ import zlib
 
 import matplotlib as mpl
 import numpy as np
-from cycler import cycler
+from matplotlib import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
