@@ -431,3 +431,17 @@ def test_small_sample_counts_work():
     dash = InitializationDashboard(n_samples=1, seed=3)
     assert dash.png().startswith(PNG_MAGIC)
     assert np.all(np.isfinite(dash.stats.var_x))
+
+
+def test_picture_escapes_its_alt_text_and_keeps_the_png():
+    from lecture_lib.dashboards.base import Picture
+
+    png = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000030000000208020000")
+    picture = Picture()
+    picture.show(png, 'a "quoted" <b>text</b> & more')
+    assert picture.value == png and picture.alt == 'a "quoted" <b>text</b> & more'
+    assert picture.widget.value.startswith(
+        '<img alt="a &quot;quoted&quot; &lt;b&gt;text&lt;/b&gt; &amp; more" width="3" '
+        'height="2" src="data:image/png;base64,')
+    picture.value = png[:-1]  # a new picture keeps the text until the next show()
+    assert picture.alt.startswith('a "quoted"') and picture.value == png[:-1]
