@@ -1,8 +1,19 @@
-"""What every dashboard shares: a blitted figure turned into PNG bytes for an Image widget."""
+"""What every dashboard shares: a blitted figure turned into PNG bytes, shown as a picture with
+a text equivalent that changes with it.
+
+Accessibility (WCAG 1.1.1, "non-text content"): ipywidgets' ``Image`` renders an ``<img>``
+without ``alt`` and has no way to give one (and ``Image(tooltip=...)`` breaks its rendering in
+ipywidgets 8.1). :class:`Picture` instead writes ``<img alt="..." src="data:image/png;base64,...">``
+into a ``widgets.HTML``; the dashboard's :meth:`Dashboard.describe` states the numbers the
+picture shows, and :meth:`Dashboard.show` sets picture and text together on every redraw, so a
+screen reader reading the image reads what is drawn now.
+"""
 
 from __future__ import annotations
 
 import base64
+import html
+import struct
 import warnings
 
 import ipywidgets as widgets
@@ -48,21 +59,90 @@ class BlittedFigure:
         return rgba_to_png(np.asarray(canvas.buffer_rgba()))
 
 
+class Picture:
+    """A PNG shown as ``<img>`` with a text alternative (``alt``), inside ``widget``.
+
+    ``value`` holds the PNG bytes (as ``ipywidgets.Image.value`` did, so ``bytes(image.value)``
+    still reads the picture); ``show(png, alt)`` changes picture and text in one message.
+    Put ``picture.widget`` in the dashboard's box.
+    """
+
+    def __init__(self, alt: str = "") -> None:
+        self.widget = widgets.HTML(layout=widgets.Layout(width="auto"))
+        self.widget.add_class("lecture-picture")
+        self._png = b""
+        self._alt = alt
+
+    @property
+    def value(self) -> bytes:
+        """The PNG bytes shown now."""
+        return self._png
+
+    @value.setter
+    def value(self, png: bytes) -> None:
+        self.show(png, self._alt)
+
+    @property
+    def alt(self) -> str:
+        """The text equivalent of the picture shown now."""
+        return self._alt
+
+    def show(self, png: bytes, alt: str) -> None:
+        """Show ``png`` with the text equivalent ``alt`` (plain text; escaped here)."""
+        self._png, self._alt = bytes(png), alt
+        data = base64.b64encode(self._png).decode("ascii")
+        size = ""
+        if self._png[12:16] == b"IHDR":  # width and height attributes: no jump while decoding
+            width, height = struct.unpack(">II", self._png[16:24])
+            size = f'width="{width}" height="{height}" '
+        self.widget.value = (
+            f'<img alt="{html.escape(alt, quote=True)}" {size}'
+            f'src="data:image/png;base64,{data}" style="max-width:100%;height:auto;display:block">'
+        )
+
+
 class Dashboard:
-    """Base of the dashboards: ``box`` (the whole widget), ``image`` (the picture) and
-    ``update()``; shown in a notebook as the live widget plus a static PNG for readers without a
-    kernel."""
+    """Base of the dashboards: ``box`` (the whole widget), ``image`` (the picture, a
+    :class:`Picture`), ``update()`` and ``describe()``; shown in a notebook as the live widget
+    plus a static PNG for readers without a kernel.
+
+    A subclass computes in ``update()``, moves its artists, then calls
+    ``self.show(self.blit.render())``: the picture and its text equivalent, from
+    ``describe()``, change together.
+    """
 
     title = "Dashboard"
     box: widgets.Widget
-    image: widgets.Image
+    image: Picture
 
     def update(self) -> None:
         raise NotImplementedError
 
+    def describe(self) -> str:
+        """The text equivalent of the picture shown now: what it shows and its key numbers,
+        in plain text (a screen reader reads it as the image's ``alt``)."""
+        return self.title
+
+    def show(self, png: bytes) -> None:
+        """Show a new picture with the text equivalent ``describe()`` gives now."""
+        self.image.show(png, self.describe())
+
+    def alt_text(self) -> str:
+        """The text equivalent the picture carries now (what ``describe()`` said when it was
+        drawn)."""
+        return self.image.alt
+
+    def _redraw(self, change=None) -> None:
+        """Observer for widgets: redraw on one BLAS thread. Warnings are not hidden: a dashboard
+        handles the overflows its controls can reach itself (tests and students see the same
+        code path)."""
+        with _BLAS.limit(limits=1, user_api="blas"):
+            self.update()
+
     def _update_quietly(self, change=None) -> None:
         """Observer for widgets: redraw on one BLAS thread, with numpy's warnings kept out of the
-        student's view (every extreme a control reaches is explained by the readout instead)."""
+        student's view (every extreme a control reaches is explained by the readout instead).
+        Kept for the dashboards that still rely on it; new code uses :meth:`_redraw`."""
         with warnings.catch_warnings(), np.errstate(all="ignore"), _BLAS.limit(
             limits=1, user_api="blas"
         ):
@@ -77,4 +157,7 @@ class Dashboard:
         bundle = self.box._repr_mimebundle_(**kwargs) or {}
         bundle["image/png"] = base64.b64encode(self.png()).decode()
         bundle["text/plain"] = f"{self.title}: run the notebook to move the sliders"
+        alt = self.image.alt if isinstance(self.image, Picture) else ""
+        if alt:  # nbconvert (nbviewer, HTML export) writes it as the static picture's alt
+            return bundle, {"image/png": {"alt": alt}}
         return bundle
