@@ -19,6 +19,7 @@ kernelspec of this environment (ipykernel installs one into the venv; otherwise 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -96,6 +97,11 @@ def _execute(notebook: Path) -> nbformat.NotebookNode:
 def built(tmp_path_factory) -> dict[str, dict[str, Path]]:
     """otter assign every master; the student notebook, a solved copy, the autograder zip."""
     assert MASTERS, "no master notebook in exercises/source"
+    listed = subprocess.run([sys.executable, "-m", "jupyter", "kernelspec", "list", "--json"],
+                            capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
+    specs = json.loads(listed.stdout)["kernelspecs"]
+    assert "python3" in specs, ("otter and nbconvert need a python3 kernelspec: "
+                                "python -m ipykernel install --user")
     built = {}
     for master in MASTERS:
         dist = tmp_path_factory.mktemp(master.stem) / "dist"
