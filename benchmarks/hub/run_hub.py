@@ -471,6 +471,12 @@ def run_hub(students: int = 8, *, presses: int = 12, venv: Path | None = None,
     if missing:
         raise RuntimeError("cannot run the hub benchmark: " + "; ".join(missing))
     run = Path(tempfile.mkdtemp(prefix="course-hub-")).resolve()
+    if log is print:
+        started = time.monotonic()
+
+        def log(text):
+            print(f"[{time.monotonic() - started:5.0f} s] {text}", flush=True)
+
     report = {"students": students, "presses_per_student": presses, "run_folder": str(run),
               "cores": os.cpu_count(), "errors": []}
     began = time.monotonic()
@@ -502,7 +508,8 @@ def run_hub(students: int = 8, *, presses: int = 12, venv: Path | None = None,
         def on_ready():
             memory["processes"] = run_processes(run)
 
-        log(f"[hub] {students} students: log in, clone, run {notebook}, move sliders ...")
+        log(f"[hub] {report['setup_s']} s: {students} students: log in, clone, run {notebook}, "
+            "move sliders ...")
         began_students = time.monotonic()
         asyncio.run(drive_students(people, link, presses=presses, timeout_s=timeout_s,
                                    on_ready=on_ready))
@@ -537,6 +544,7 @@ def run_hub(students: int = 8, *, presses: int = 12, venv: Path | None = None,
         if hub is not None:
             report["hub_log_tail"] = _tail(run / "hub.log")
     finally:
+        stopping = time.monotonic()
         if hub is not None:
             report["hub_stop_s"] = round(stop_hub(hub), 1)
         leftovers = stop_leftovers(run)
@@ -545,8 +553,11 @@ def run_hub(students: int = 8, *, presses: int = 12, venv: Path | None = None,
         report["ports_still_open"] = [name for name, port in ports.items() if port_open(port)]
         if venv is not None and not Path(venv).is_relative_to(run):
             report["venv"] = str(venv)
+        report["shutdown_s"] = round(time.monotonic() - stopping, 1)
         if not keep:
+            removing = time.monotonic()
             shutil.rmtree(run, ignore_errors=True)
+            report["removal_s"] = round(time.monotonic() - removing, 1)
         report["total_s"] = round(time.monotonic() - began, 1)
     return report
 
@@ -554,7 +565,8 @@ def run_hub(students: int = 8, *, presses: int = 12, venv: Path | None = None,
 def print_table(report: dict) -> None:
     print(f"course hub on 127.0.0.1: {report['students']} students, {report['cores']} cores "
           f"(set-up {report.get('setup_s')} s, hub up in {report.get('hub_start_s')} s, "
-          f"students {report.get('students_s')} s, total {report.get('total_s')} s)")
+          f"students {report.get('students_s')} s, shut down in {report.get('shutdown_s')} s, "
+          f"run folder removed in {report.get('removal_s')} s; total {report.get('total_s')} s)")
     print(f"{'student':<11} {'lab s':>6} {'run-all s':>9} {'cells':>7} {'pics':>5} "
           f"{'p50 ms':>7} {'p90 ms':>7} {'kernel MiB':>10} {'peak':>6} {'server':>6}  errors")
 
