@@ -175,7 +175,11 @@ def benchmarks(grid: int = 9, notebooks: list[pathlib.Path] | None = None) -> li
                  "skipped": "reads /proc/<pid>/status: Linux only"}]
     rows = []
     for path in notebooks or sorted(NOTEBOOKS.glob("*.ipynb")):
-        rows += rows_for(measure_notebook(path, grid=grid))
+        try:
+            rows += rows_for(measure_notebook(path, grid=grid))
+        except Exception as error:  # one notebook failing leaves the others' rows
+            rows.append({"name": f"kernel {path.stem}", "p50_ms": None, "p90_ms": None,
+                         "budget_ms": None, "skipped": f"FAILED: {error}"[:300]})
     return rows
 
 
