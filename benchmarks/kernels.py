@@ -83,7 +83,10 @@ def measure_notebook(path: pathlib.Path, *, grid: int = 9) -> dict:
         env = dict(os.environ, IPYTHONDIR=f"{home}/ipython", MPLCONFIGDIR=f"{home}/mpl")
         env.pop("MPLBACKEND", None)  # the kernel's inline backend, as in JupyterLab
         manager = KernelManager(kernel_name="python3")
-        manager.start_kernel(cwd=str(path.parent), env=env)
+        # The kernel's own stderr (its "running over TCP" notice; it listens on 127.0.0.1)
+        # goes to a log in the temporary folder; cell errors come back as messages.
+        log = open(f"{home}/kernel.log", "w")  # noqa: SIM115 - closed below
+        manager.start_kernel(cwd=str(path.parent), env=env, stdout=log, stderr=log)
         client = manager.client()
         client.start_channels()
         try:
@@ -108,6 +111,7 @@ def measure_notebook(path: pathlib.Path, *, grid: int = 9) -> dict:
         finally:
             client.stop_channels()
             manager.shutdown_kernel(now=False)
+            log.close()
     return {"notebook": path.stem, "rss_start_mib": start["VmRSS"],
             "rss_after_cells_mib": after_cells["VmRSS"],
             "peak_after_cells_mib": after_cells["VmHWM"],
@@ -132,13 +136,13 @@ def rows_for(result: dict) -> list[dict]:
     """run.py rows of one notebook's measurement."""
     nb = result["notebook"]
     rows = [
-        _memory_row(f"kernel {nb}: RSS after all cells (MiB)", result["rss_after_cells_mib"],
+        _memory_row(f"kernel RSS {nb} after all cells (MiB)", result["rss_after_cells_mib"],
                     RSS_BUDGET_MIB, note=f"bare kernel {result['rss_start_mib']:.0f} MiB; "
                     f"cells ran in {result['cells_s']:.0f} s"),
-        _memory_row(f"kernel {nb}: RSS after sweeping every control (MiB)",
+        _memory_row(f"kernel RSS {nb} after the sweep of every control (MiB)",
                     result["rss_after_sweep_mib"], RSS_BUDGET_MIB),
-        _memory_row(f"kernel {nb}: peak RSS, VmHWM (MiB)", result["peak_mib"], PEAK_BUDGET_MIB,
-                    note=f"peak while the cells ran: {result['peak_after_cells_mib']:.0f} MiB"),
+        _memory_row(f"kernel RSS {nb} peak, VmHWM (MiB)", result["peak_mib"], PEAK_BUDGET_MIB,
+                    note=f"peak while the cells ran: {result['peak_after_cells_mib']:.1f} MiB"),
     ]
     for label, dash in result["dashboards"].items():
         controls = dash["controls"]
@@ -148,20 +152,20 @@ def rows_for(result: dict) -> list[dict]:
         per_control = {name: _stats_ms(c["cpu_s"]) for name, c in controls.items() if c["cpu_s"]}
         worst_name, worst = max(per_control.items(), key=lambda item: item[1]["mean_ms"])
         stats = _stats_ms(everything)
-        base = f"kernel CPU per move: {label} in {nb}"
+        base = f"kernel CPU/move {nb[:2]} {label}"
         detail = ", ".join(f"{name} {s['mean_ms']:.0f}" for name, s in per_control.items())
         common = {"controls": per_control, "worst_control": worst_name,
                   "worst_control_mean_ms": worst["mean_ms"],
                   "note": f"mean CPU ms per control: {detail}"}
         if dash["class"] in TRAINING:
-            rows.append({"name": f"{base}, mean", **stats, "budget_ms": TRAINING_MEAN_BUDGET_MS,
+            rows.append({"name": f"{base}: mean", **stats, "budget_ms": TRAINING_MEAN_BUDGET_MS,
                          "budget_on": "mean_ms", **common})
         elif dash["class"] in MATH:
-            rows.append({"name": f"{base}, slowest control's mean", **stats,
+            rows.append({"name": f"{base}: slowest control's mean", **stats,
                          "budget_ms": MATH_CONTROL_BUDGET_MS,
                          "budget_on": "worst_control_mean_ms", **common})
             if dash["class"] == "InitializationDashboard":
-                rows.append({"name": f"{base}, p50", **stats, "budget_ms": INIT_P50_BUDGET_MS,
+                rows.append({"name": f"{base}: p50", **stats, "budget_ms": INIT_P50_BUDGET_MS,
                              "budget_on": "p50_ms", "controls": per_control})
         else:
             rows.append({"name": base, **stats, "budget_ms": None, **common})

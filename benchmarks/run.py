@@ -60,20 +60,21 @@ def main() -> int:
         print(json.dumps(rows, indent=1))
         return 0
     print(f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"{'benchmark':<58} {'p50 ms':>8} {'p90 ms':>8} {'budget':>8}  ok")
+    width = max([58] + [len(result["name"]) for result in rows])
+    print(f"{'benchmark':<{width}} {'p50 ms':>8} {'p90 ms':>8} {'budget':>8}  ok")
     for result in rows:
         if result.get("skipped"):
-            print(f"{result['name']:<58} {'skipped: ' + result['skipped']}")
+            print(f"{result['name']:<{width}} {'skipped: ' + result['skipped']}")
             continue
         ok = {True: "yes", False: "NO", None: "-"}[result["within_budget"]]
         if result.get("budget_mib") is not None:
-            print(f"{result['name']:<58} {result['mib']:>8.0f} MiB {'':>4} "
+            print(f"{result['name']:<{width}} {result['mib']:>8.1f} {'MiB':>8} "
                   f"{result['budget_mib']:>8.0f}  {ok}")
         else:
             budget = "-" if result["budget_ms"] is None else f"{result['budget_ms']:.0f}"
             on = result.get("budget_on", "p50_ms")
             extra = "" if on == "p50_ms" else f"  ({on.removesuffix('_ms')} {result[on]:.1f})"
-            print(f"{result['name']:<58} {result['p50_ms']:>8.1f} {result['p90_ms']:>8.1f} "
+            print(f"{result['name']:<{width}} {result['p50_ms']:>8.1f} {result['p90_ms']:>8.1f} "
                   f"{budget:>8}  {ok}{extra}")
         if "note" in result:
             print(f"    {result['note']}")
