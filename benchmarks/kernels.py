@@ -154,7 +154,9 @@ def rows_for(result: dict) -> list[dict]:
         stats = _stats_ms(everything)
         base = f"kernel CPU/move {nb[:2]} {label}"
         detail = ", ".join(f"{name} {s['mean_ms']:.0f}" for name, s in per_control.items())
-        common = {"controls": per_control, "worst_control": worst_name,
+        wall = _stats_ms([s for c in controls.values() for s in c["wall_s"]])
+        common = {"wall_mean_ms": wall["mean_ms"], "wall_max_ms": wall["max_ms"],
+                  "controls": per_control, "worst_control": worst_name,
                   "worst_control_mean_ms": worst["mean_ms"],
                   "note": f"mean CPU ms per control: {detail}"}
         if dash["class"] in TRAINING:
