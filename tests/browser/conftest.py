@@ -144,6 +144,9 @@ def voila_server(browser, tmp_path_factory):
     root = tmp_path_factory.mktemp("voila-root")
     shutil.copytree(REPO / "notebooks", root / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # Voila reads voila.json from where it starts: the repository's own keeps JupyterLab-only
+    # front-end extensions (jupytext's, ipylab's, from otter-grader) out of the slider view.
+    shutil.copy(REPO / "voila.json", root / "voila.json")
     home = tmp_path_factory.mktemp("voila-home")
     port, token = free_port(), random_token()
     voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
