@@ -1,13 +1,18 @@
 """Figure slips: every notebook shows each figure it draws, and nothing else.
 
 Each notebook is executed once in a real kernel (nbclient) with a small hook in front of it
-(``HOOK``, run as an extra first cell that is not part of the notebook). The hook wraps the
-inline backend's ``display`` and ``pyplot.figure`` and listens to the kernel's cell events, so it
-sees every pyplot figure before the inline backend closes it. The test fails when
+(``HOOK``, run as an extra first cell that is not part of the notebook). The hook wraps
+``lecture_lib.plots.show`` (which displays a figure as ``<img alt>`` and closes it), the inline
+backend's ``display`` (``plt.show()`` and a cell's leftover figures) and ``pyplot.figure``, and
+listens to the kernel's cell events, so it sees every pyplot figure at the moment it is shown,
+before it is closed. The test fails when
 
 * a cell output is a stray object repr (``<matplotlib.legend.Legend at 0x…>``, ``Text(…)``, a
   list of ``Line2D``): a plotting call left as the cell's last line;
 * a figure is shown with an axes that holds no data (an empty panel);
+* a figure is shown without a text equivalent: by ``plt.show()`` or the inline backend (an
+  ``image/png`` that JupyterLab renders as an ``<img>`` without ``alt``), or by
+  ``plots.show(fig)`` with no ``alt`` (only an outline of titles and labels, no numbers);
 * a cell draws on a figure that was already shown (and closed) in an earlier cell: that drawing
   is never shown;
 * a pyplot figure with data is closed without ever being shown.
@@ -35,6 +40,7 @@ import json as _slip_json
 
 import matplotlib.pyplot as _slip_plt
 import matplotlib_inline.backend_inline as _slip_inline
+import lecture_lib.plots as _slip_plots
 from IPython import get_ipython as _slip_ipython
 from matplotlib.figure import Figure as _SlipFigure
 
@@ -46,15 +52,32 @@ def _slip_signature(fig):
                   len(ax.texts), ax.get_legend() is not None) for ax in fig.axes)
 
 
+def _slip_shown(fig):
+    """Record ``fig`` as shown in this cell, and check its axes as they are shown."""
+    cell = _slip_state["cell"]
+    for number, ax in enumerate(fig.axes):
+        if ax.get_visible() and ax.axison and not ax.has_data():
+            _slip_state["slips"].append(
+                [cell, f"shows a figure whose axes {number} ({ax.get_title()!r}) has no data"])
+    _slip_state["shown"][id(fig)] = (fig, _slip_signature(fig), cell)
+
+
 def _slip_display(obj, *args, **kwargs):
     if isinstance(obj, _SlipFigure):
-        cell = _slip_state["cell"]
-        for number, ax in enumerate(obj.axes):
-            if ax.get_visible() and ax.axison and not ax.has_data():
-                _slip_state["slips"].append(
-                    [cell, f"shows a figure whose axes {number} ({ax.get_title()!r}) has no data"])
-        _slip_state["shown"][id(obj)] = (obj, _slip_signature(obj), cell)
+        _slip_shown(obj)
+        _slip_state["slips"].append(
+            [_slip_state["cell"], "shows a figure without alt text (plt.show() or the inline "
+             "backend): use lecture_lib.plots.show(fig, alt=...)"])
     return _slip_original_display(obj, *args, **kwargs)
+
+
+def _slip_plots_show(fig=None, alt=None):
+    _slip_shown(_slip_plt.gcf() if fig is None else fig)
+    if alt is None or not str(alt).strip():
+        _slip_state["slips"].append(
+            [_slip_state["cell"], "shows a figure with plots.show but no alt: state what it shows "
+             "and its key numbers"])
+    return _slip_original_plots_show(fig, alt)
 
 
 def _slip_figure(*args, **kwargs):
@@ -86,6 +109,8 @@ def _slip_after(result):
 
 _slip_original_display = _slip_inline.display
 _slip_inline.display = _slip_display
+_slip_original_plots_show = _slip_plots.show
+_slip_plots.show = _slip_plots_show  # plots.show looks nothing up through this name: no recursion
 _slip_original_figure = _slip_plt.figure
 _slip_plt.figure = _slip_figure
 _slip_ipython().events.register("pre_run_cell", _slip_before)
@@ -161,19 +186,39 @@ def test_committed_outputs_have_no_stray_reprs(notebook: Path):
 
 def test_the_hook_catches_each_kind_of_slip():
     """The slips of the issue, rebuilt: a legend repr, an empty panel, a drawing on a figure an
-    earlier cell already showed, a figure closed unseen; and a clean cell that must pass."""
+    earlier cell already showed, a figure closed unseen, figures shown without alt text; the same
+    checks through plots.show, which closes the figure it shows; and clean cells that must pass."""
     cells = [
-        "import matplotlib.pyplot as plt\nimport numpy as np",
+        "import matplotlib.pyplot as plt\nimport numpy as np\nimport lecture_lib.plots as plots",
         "fig, (ax, ax_gap) = plt.subplots(1, 2)\nax.plot([1, 2], label='a')\nax.legend()",
         "ax_gap.plot([1, 2, 3])\nplt.show()",
         "fig2, ax2 = plt.subplots()\nax2.plot([0, 1])\nplt.close(fig2)",
-        "fig3, ax3 = plt.subplots()\nax3.plot([0, 1])\nplt.show()",
+        "fig3, ax3 = plt.subplots()\nax3.plot([0, 1])\nplots.show(fig3, alt='a line from 0 to 1')",
+        "fig4, ax4 = plt.subplots()\nax4.plot([0, 1])\nplt.show()",
+        "fig5, (ax5, ax6) = plt.subplots(1, 2)\nax5.plot([0, 1])\nplots.show(fig5, alt='one line')",
+        "fig6, ax7 = plt.subplots()\nax7.plot([0, 1])\nplots.show(fig6)",
+        "late = ax7.plot([1, 0])",
+        "fig7, ax8 = plt.subplots()\nax8.plot([0, 1])\nplots.show(alt='pyplot current figure')",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     executed_nb, slips = execute_with_hook(nb)
-    messages = {cell: message for cell, message in slips}
-    assert "no data" in messages.get(1, ""), slips
-    assert "already shown in cell 1" in messages.get(2, ""), slips
-    assert "closed without being shown" in messages.get(3, ""), slips
-    assert 4 not in messages and 0 not in messages, slips
+    messages: dict[int, list[str]] = {}
+    for cell, message in slips:
+        messages.setdefault(cell, []).append(message)
+
+    def said(cell, text):
+        return any(text in message for message in messages.get(cell, []))
+
+    assert said(1, "no data") and said(1, "without alt text"), slips  # the inline backend's flush
+    assert said(2, "already shown in cell 1"), slips
+    assert said(3, "closed without being shown"), slips
+    assert said(5, "without alt text") and len(messages[5]) == 1, slips
+    assert said(6, "no data") and len(messages[6]) == 1, slips  # axes checked when plots.show runs
+    assert said(7, "no alt") and len(messages[7]) == 1, slips
+    assert said(8, "already shown in cell 7"), slips  # plots.show closed it: still counts as shown
+    assert not {0, 4, 9} & set(messages), slips
     assert [cell for cell, _ in stray_reprs(executed_nb)] == [1]
+    # plots.show displayed one bundle per figure, with its alt text as text/plain
+    shown = [output for output in executed_nb.cells[4].outputs
+             if "text/html" in output.get("data", {})]
+    assert len(shown) == 1 and shown[0]["data"]["text/plain"] == "a line from 0 to 1"

@@ -34,18 +34,9 @@ def test_importing_plots_sets_the_default_cycle():
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 PALETTE_IMPORT = re.compile(r"^\s*(import lecture_lib\.(plots|dashboards)|"
                             r"from lecture_lib\.(plots|dashboards)[\w.]* import)", re.MULTILINE)
-# Notebooks whose import cell does not import lecture_lib.plots yet (the notebook helpers add
-# `import lecture_lib.plots  # the course's colour-blind-safe palette` and re-execute): remove
-# a name here when its notebook does.
-NOT_YET = {"01_initialization", "03_regularization"}
 
 
-@pytest.mark.parametrize(
-    "notebook",
-    [pytest.param(p, marks=pytest.mark.xfail(p.stem in NOT_YET, strict=False,
-                                              reason="import cell lacks lecture_lib.plots"))
-     for p in NOTEBOOKS],
-    ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_imports_the_palette_before_its_first_figure(notebook: Path):
     cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
     sources = ["".join(c["source"]) for c in cells]

@@ -38,12 +38,6 @@ UPSTREAM: dict[tuple[str, str], str] = {
 # Violations the project causes and has not fixed yet, each with who fixes it: reported in the
 # summary, not failed on. Remove an entry when its fix lands (its absence is then reported).
 PENDING_IN_PROJECT: dict[tuple[str, str], str] = {
-    ("image-alt", "jp-RenderedImage"): (
-        "the notebooks' matplotlib figures are image/png outputs, which JupyterLab 4.6 renders "
-        "as <img> without alt whatever the output's metadata says (jupyter/enhancement-"
-        "proposals#120 proposes reading an `alt` metadata field; nbconvert already does, "
-        "jupyter/nbconvert#1112). Workaround from the project: the notebook helpers show each "
-        "figure with lecture_lib.plots.show(fig, alt=...), an <img alt> in text/html"),
     ("image-alt", "widget-image"): (
         "a dashboard still shows an ipywidgets Image (no alt possible): the training dashboards "
         "move to lecture_lib.dashboards.base.Picture (dash-train, issue 13)"),
