@@ -274,6 +274,10 @@ class RunCache:
         while len(self._runs) > self.size:
             self._runs.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every run."""
+        self._runs.clear()
+
     def __contains__(self, key: Hashable) -> bool:
         return key in self._runs
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import inspect
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -33,6 +35,15 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 # ================================================================ the math, without widgets
+
+
+def test_the_math_imports_no_plotting_and_no_widgets():
+    """lecture_lib.explorer is core: numpy only (what the dashboards draw is computed there)."""
+    code = ("import sys, lecture_lib.explorer; "
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_make_rule_builds_the_registry_rules_with_the_dashboard_hyperparameters():
