@@ -8,14 +8,14 @@ change the artists' data instead of rebuilding its figure.
 from __future__ import annotations
 
 import contextlib
-import io
+import struct
+import zlib
 
 import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from lecture_lib.surfaces import Surface, inside_part
 
@@ -84,17 +84,92 @@ def new_figure(width: float, height: float, *, dpi: int = 80, **subplot_kw) -> F
     return fig
 
 
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + tag + data
+            + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+
 def rgba_to_png(rgba: np.ndarray) -> bytes:
-    """PNG bytes of an RGBA buffer; fast zlib level, the picture is redrawn on every move."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buffer, "png", compress_level=1)
-    return buffer.getvalue()
+    """PNG bytes of an RGBA buffer's colours (8-bit RGB), written directly: rows unfiltered,
+    zlib level 1. The picture is redrawn on every slider move; this takes about a third of the
+    CPU of Pillow's encoder (which tries every row filter) for a file about 15% larger."""
+    rgb = np.asarray(rgba)[..., :3]
+    height, width = rgb.shape[:2]
+    raw = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # filter byte 0 ("None") per row
+    raw[:, 1:] = rgb.reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + _png_chunk(b"IEND", b""))
 
 
 def figure_png(fig: Figure) -> bytes:
     """Draw the whole figure and return it as PNG bytes."""
     fig.canvas.draw()
     return rgba_to_png(np.asarray(fig.canvas.buffer_rgba()))
+
+
+def figure_summary(fig: Figure) -> str:
+    """A plain-text outline of a figure, from what it already names: per panel its title, axis
+    labels (and log scales) and legend entries. A starting point for a text equivalent; the
+    numbers that matter should be added by whoever shows the figure."""
+    panels = []
+    for number, ax in enumerate(fig.axes, start=1):
+        if not ax.get_visible() or not ax.axison:
+            continue
+        parts = [f"panel {number}" + (f" '{ax.get_title()}'" if ax.get_title() else "")]
+        for axis, label, scale in (("x", ax.get_xlabel(), ax.get_xscale()),
+                                   ("y", ax.get_ylabel(), ax.get_yscale())):
+            if label:
+                parts.append(f"{axis}: {label}" + (f" ({scale} scale)" if scale != "linear"
+                                                   else ""))
+        legend = ax.get_legend()
+        if legend is not None:
+            entries = [t.get_text() for t in legend.get_texts() if t.get_text()]
+            if entries:
+                parts.append("lines: " + ", ".join(entries))
+        panels.append("; ".join(parts))
+    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    head = f"Figure '{title}'" if title else "Figure"
+    return f"{head} with {len(panels)} panel{'s' * (len(panels) != 1)}: " + ". ".join(panels)
+
+
+def figure_bundle(fig: Figure, alt: str | None = None) -> tuple[dict, dict]:
+    """The display bundle of a figure with a text equivalent, and its metadata.
+
+    ``text/html`` is ``<img alt="..." src="data:image/png;base64,...">``: JupyterLab prefers it
+    to ``image/png`` and shows the alt text to screen readers (its image renderer ignores any
+    ``alt`` metadata; nbconvert reads it, so it is set too). ``text/plain`` is the alt text.
+    """
+    import base64
+    import html
+    import io
+
+    alt = figure_summary(fig) if alt is None else alt
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    bundle = {
+        "text/html": f'<img alt="{html.escape(alt, quote=True)}" '
+                     f'src="data:image/png;base64,{data}">',
+        "image/png": data,
+        "text/plain": alt,
+    }
+    return bundle, {"image/png": {"alt": alt}}
+
+
+def show(fig: Figure | None = None, alt: str | None = None) -> None:
+    """Show ``fig`` (default: pyplot's current figure) in a notebook with a text equivalent
+    ``alt`` (default: :func:`figure_summary`), and close it so it is not shown twice.
+
+    Use instead of ``plt.show()`` in a notebook: ``show(fig, alt="...")``.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    fig = plt.gcf() if fig is None else fig
+    bundle, metadata = figure_bundle(fig, alt)
+    display(bundle, raw=True, metadata=metadata)
+    plt.close(fig)
 
 
 def histogram_rows(

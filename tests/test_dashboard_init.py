@@ -6,14 +6,18 @@ c = 1 halves it per layer, Xavier keeps tanh's in the linear regime) do not depe
 from __future__ import annotations
 
 import base64
+import html
 import math
+import re
+import time
 import warnings
 
 import numpy as np
 import pytest
-from dashboard_helpers import record_warnings
 
 from lecture_lib.dashboards import InitializationDashboard
+from lecture_lib.dashboards.style import fmt
+from lecture_lib.variance import SATURATION_LEVEL
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TEXT_PLAIN = "Initialization dashboard: run the notebook to move the sliders"
@@ -21,16 +25,15 @@ TEXT_PLAIN = "Initialization dashboard: run the notebook to move the sliders"
 
 @pytest.fixture(scope="module")
 def dash():
-    """One dashboard for the module (construction takes about a second). Its ``update`` is
-    wrapped on the instance so that numpy warnings are recorded even though the widget
-    observer silences them (``_update_quietly``): the observer looks ``update`` up on the
-    instance, so every control move goes through the wrapper."""
-    return record_warnings(InitializationDashboard())
+    """One dashboard for the module (construction takes about a second)."""
+    return InitializationDashboard()
 
 
 @pytest.fixture
 def fresh(dash):
-    """The shared dashboard, reset to its default controls."""
+    """The shared dashboard, reset to its default controls. Every warning raised while the
+    test moves controls is recorded in ``dash.caught``: the widget observer no longer hides
+    any (``Dashboard._redraw``), so a student would see the same ones."""
     dash.preset.value = "Xavier"
     dash.c.value = 1.0
     dash.width.value = 500
@@ -38,8 +41,10 @@ def fresh(dash):
     dash.activation.value = "tanh"
     dash.input_variance.value = 1.0
     assert dash.preset.value == "Xavier"
-    dash.caught.clear()
-    return dash
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dash.caught = caught
+        yield dash
 
 
 def plotted_arrays(dash):
@@ -83,24 +88,21 @@ def test_default_state(fresh):
     assert bytes(fresh.image.value) == png
 
 
-def test_recording_wrapper_sees_warnings(dash):
-    """The warning check above is not vacuous: a warning inside update() is recorded even
-    when the update runs through the silencing observer."""
-    real = dash.update
+def test_a_warning_during_a_redraw_reaches_the_student(fresh):
+    """The observer hides nothing: a numpy warning inside update() comes out of a control
+    move (so check_state's "no warning" is not vacuous, and tests see what students see)."""
+    real = fresh.update
 
     def noisy():
         real()
         np.log(np.zeros(1))
 
-    dash.update = noisy
+    fresh.update = noisy
     try:
-        dash._update_quietly()  # the observer's path: silences everything
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
-            warnings.simplefilter("always")
-            noisy()
-        assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+        fresh.depth.value = 9
     finally:
-        dash.update = real
+        del fresh.update  # back to the class's method
+    assert any(issubclass(w.category, RuntimeWarning) for w in fresh.caught)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -241,12 +243,13 @@ def test_picture_depends_on_controls_not_on_path(fresh):
 
 
 def test_mimebundle(fresh):
-    bundle = fresh._repr_mimebundle_()
+    bundle, metadata = fresh._repr_mimebundle_()
+    assert metadata == {"image/png": {"alt": fresh.alt_text()}}  # the static picture's alt
     assert bundle["text/plain"] == TEXT_PLAIN
     assert base64.b64decode(bundle["image/png"]) == bytes(fresh.image.value)
     assert "application/vnd.jupyter.widget-view+json" in bundle
     fresh.c.value = 5.0
-    bundle2 = fresh._repr_mimebundle_()
+    bundle2, _ = fresh._repr_mimebundle_()
     assert bundle2["text/plain"] == TEXT_PLAIN
     assert bundle2["image/png"] != bundle["image/png"]
 
@@ -302,17 +305,45 @@ def test_zeros_preset_shows_zero_activity(fresh):
     assert fresh.weight_variance() == 0.0
 
 
-def test_constant_preset_clones_units(fresh):
-    """Every unit of a hidden layer computes the same: zero variance across units on each
-    sample."""
+def _clone_recursion(dash, phi):
+    """The constant initialization by hand, in float64: every unit of layer l holds the same
+    number a_l per sample, a_1 = phi(w * sum_i x0_i) and a_(l+1) = phi(w * d * a_l)."""
+    d, depth = dash.width.value, dash.depth.value
+    w = math.sqrt(dash.c.value / d)
+    x0 = dash.draws.inputs[:, :d].astype(np.float64) * math.sqrt(dash.input_variance.value)
+    s = w * x0.sum(axis=1)
+    per_layer = []
+    for _ in range(depth):
+        a = phi(s)
+        per_layer.append((s, a))
+        s = w * d * a
+    return per_layer
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_constant_preset_clones_units(fresh, activation):
+    """Constant weights make every unit of a layer a clone: the variance over all samples and
+    units of layer l is then only the variance between samples of one number a_l, computed
+    here by hand (were the units different, the variance between units would add to it)."""
+    fresh.activation.value = activation
     fresh.preset.value = "constant"
-    fresh.input_variance.value = 1.0
-    # per sample, all units equal: the variance over all entries is only between samples
+    fresh.c.value = 0.5  # w = sqrt(0.5/500) = 0.0316: d w = 15.8, tanh saturates, ReLU grows
+    fresh.depth.value = 6
+    check_state(fresh)
     stats = fresh.stats
-    assert np.all(stats.var_x >= 0)
-    # dead-for-all fraction is 0 or 1 for cloned ReLU units
-    fresh.activation.value = "relu"
-    assert set(np.unique(fresh.stats.dead)) <= {0.0, 1.0}
+    if activation == "tanh":
+        layers = _clone_recursion(fresh, np.tanh)
+        np.testing.assert_allclose(stats.var_x, [a.var() for _, a in layers], rtol=1e-4)
+        assert np.all(stats.var_x > 0)
+    else:
+        layers = _clone_recursion(fresh, lambda s: np.maximum(s, 0.0))
+        np.testing.assert_allclose(stats.var_s, [s.var() for s, _ in layers], rtol=1e-4)
+        # per sample, all units of a layer are 0 or none: the zero fraction is the share of
+        # samples whose input sum is negative, the same in every layer
+        negative = np.mean(layers[0][0] <= 0)
+        assert 0.3 < negative < 0.7
+        np.testing.assert_allclose(stats.zero, negative, atol=1e-12)
+        assert set(np.unique(stats.dead)) <= {0.0, 1.0}
 
 
 def test_presets_lie_on_the_slider_grid(fresh):
@@ -334,3 +365,69 @@ def test_value_rounded_by_the_browser_keeps_he(fresh):
     assert fresh.weight_variance() == 2.0 / fresh.width.value
     fresh.c.value = 2.0 * fresh.c.base ** fresh.c.step  # one real step away
     assert fresh.preset.value == "random c/d"
+
+
+# ---------------------------------------------------------------- text equivalent
+
+
+def _alt(dash) -> str:
+    match = re.search(r'<img alt="([^"]*)"', dash.image.widget.value)
+    assert match, dash.image.widget.value[:200]
+    return html.unescape(match.group(1))
+
+
+def test_picture_is_an_img_with_alt_text_stating_its_numbers(fresh):
+    """The picture reaches a screen reader as an <img> whose alt text says what is drawn: the
+    setting and the numbers of each panel, changed together with the picture."""
+    alt = _alt(fresh)
+    assert alt == fresh.alt_text() == fresh.describe()
+    src = re.search(r'src="data:image/png;base64,([^"]+)"', fresh.image.widget.value).group(1)
+    assert base64.b64decode(src) == fresh.png()
+    forward = fresh.stats.var_x
+    for number in (fmt(forward[0]), fmt(forward[-1]), fmt(fresh.stats.var_delta[0])):
+        assert number in alt, (number, alt)
+    assert "tanh" in alt and "Xavier" in alt and "10 hidden layers" in alt
+    before = alt
+    fresh.activation.value = "relu"
+    fresh.preset.value = "He"
+    alt = _alt(fresh)
+    assert alt != before
+    assert "ReLU" in alt and "He" in alt
+    assert f"{fresh.stats.zero[-1]:.0%}" in alt and fmt(fresh.stats.var_s[-1]) in alt
+    fresh.c.value = fresh.c.base**fresh.c.max
+    assert "drawn at the edge" in _alt(fresh)
+
+
+def test_titles_use_the_constants_not_copies():
+    """The saturation level and the plotted span are written from the constants."""
+    from lecture_lib.dashboards import initialization
+
+    assert initialization.SPAN_TEXT == "10⁻⁶ to 10⁶"
+    dash = InitializationDashboard(n_samples=8)
+    assert dash.ax_fraction.get_title() == f"saturated: |x⁽ˡ⁾| > {SATURATION_LEVEL}"
+    assert f"|x| > {SATURATION_LEVEL}" in dash.alt_text()
+
+
+# ---------------------------------------------------------------- bad input
+
+BAD_ARGUMENTS = [
+    ("n_samples", 0), ("n_samples", -5), ("n_samples", 2.5), ("n_samples", "128"),
+    ("n_samples", True), ("n_samples", None), ("n_samples", 10**7),
+    ("seed", -1), ("seed", 1.5), ("seed", "0"), ("seed", None), ("seed", False),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_ARGUMENTS,
+                         ids=[f"{n}={v!r}" for n, v in BAD_ARGUMENTS])
+def test_constructor_rejects_bad_arguments(name, value):
+    """A clear ValueError naming the parameter, before any work (well under a second)."""
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=name):
+        InitializationDashboard(**{name: value})
+    assert time.perf_counter() - start < 0.5
+
+
+def test_small_sample_counts_work():
+    dash = InitializationDashboard(n_samples=1, seed=3)
+    assert dash.png().startswith(PNG_MAGIC)
+    assert np.all(np.isfinite(dash.stats.var_x))

@@ -76,3 +76,24 @@ def test_every_quiz_cell_has_a_static_html(notebook: Path):
         assert text.count("<details>") == questions, (
             f"{notebook.name} cell {cell['index']}: {questions} questions in the source, "
             f"{text.count('<details>')} folded answers in the static view")
+
+
+def test_dashboard_png_decodes_to_the_exact_pixels():
+    """The hand-written PNG encoder (plots.rgba_to_png) is lossless: Pillow reads back every
+    pixel of a random picture and of a real figure."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from lecture_lib.plots import figure_png, new_figure, rgba_to_png
+
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    back = np.asarray(Image.open(io.BytesIO(rgba_to_png(rgba))))
+    assert back.shape == (7, 5, 3) and np.array_equal(back, rgba[..., :3])
+    fig = new_figure(2, 1.5)
+    fig.subplots().plot([0, 1], [1, 0])
+    png = figure_png(fig)
+    drawn = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), drawn)

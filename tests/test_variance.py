@@ -208,3 +208,67 @@ def test_mlp_with_weight_variances_rejects_non_finite(bad):
     with pytest.raises(ValueError, match="variance"):
         mlp_with_weight_variances([3, 4, 2], [0.1, bad], activation="tanh",
                                   rng=np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------- the dashboard's math
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_propagate_statistics_matches_the_mlp(activation):
+    """propagate_statistics (W = scale * U, no traces kept) gives the statistics of the MLP's
+    own forward and backward pass with the same weights, in float64 to rounding."""
+    from lecture_lib.variance import propagate_statistics
+
+    rng = np.random.default_rng(5)
+    d, n_layers, scale = 30, 4, math.sqrt(1.7 / 30)
+    units = [rng.standard_normal((d, d)) for _ in range(n_layers)]
+    x0, delta_out = rng.standard_normal((64, d)), rng.standard_normal((64, d))
+    net = MLP([d] * (n_layers + 1), activation=activation, init="zeros",
+              rng=np.random.default_rng(0))
+    for W, U in zip(net.weights, units):
+        W[...] = scale * U
+    net.forward(x0)
+    net.propagate_delta(delta_out)
+    expected = hidden_layer_statistics(net.trace)
+    got = propagate_statistics(units, [scale] * n_layers, x0, delta_out, activation).stats
+    names = ["var_x", "var_s", "var_delta", "zero", "dead"]
+    names += ["saturated"] if activation == "tanh" else []
+    for name in names:
+        np.testing.assert_allclose(getattr(got, name), getattr(expected, name), rtol=1e-10,
+                                   err_msg=name)
+
+
+def test_relu_statistics_rescale_exactly():
+    """One ReLU pass at a reference scale, rescaled, equals a pass at another scale: the
+    variances up to rounding, the zeros and histograms exactly (ReLU(r s) = r ReLU(s))."""
+    from lecture_lib.variance import propagate_statistics, rescaled_relu
+
+    rng = np.random.default_rng(6)
+    d, n_layers = 40, 5
+    units = [rng.standard_normal((d, d)) for _ in range(n_layers)]
+    x0, delta_out = rng.standard_normal((32, d)), rng.standard_normal((32, d))
+    ref_scale, scale, input_scale = math.sqrt(2 / d), math.sqrt(16 / d), 4.0  # r^2 = 8
+    reference = propagate_statistics(units, [ref_scale] * n_layers, x0, delta_out, "relu")
+    direct = propagate_statistics(units, [scale] * n_layers, input_scale * x0, delta_out,
+                                  "relu")
+    hidden = np.arange(1, n_layers)
+    rescaled = rescaled_relu(reference, input_scale**2 * 8.0**hidden, 8.0 ** (n_layers - hidden))
+    for name in ("var_x", "var_s", "var_delta"):
+        np.testing.assert_allclose(getattr(rescaled.stats, name), getattr(direct.stats, name),
+                                   rtol=1e-9, err_msg=name)
+    np.testing.assert_array_equal(rescaled.stats.zero, direct.stats.zero)
+    np.testing.assert_array_equal(rescaled.histograms, direct.histograms)
+
+
+def test_unit_draws_are_lazy_seeded_float32():
+    from lecture_lib.variance import UnitDraws
+
+    draws = UnitDraws(16, 50, seed=2)
+    assert draws.nbytes == 2 * 16 * 50 * 4  # no weight matrix drawn yet
+    third = draws.weights(3).copy()
+    assert third.dtype == np.float32 and third.shape == (50, 50)
+    assert draws.nbytes == 2 * 16 * 50 * 4 + 50 * 50 * 4
+    other = UnitDraws(16, 50, seed=2)
+    other.weights(1)
+    np.testing.assert_array_equal(other.weights(3), third)  # not dependent on draw order
+    assert abs(float(third.std()) - 1.0) < 0.05

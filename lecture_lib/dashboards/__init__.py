@@ -1,9 +1,12 @@
 """Live dashboards (ipywidgets + matplotlib) on top of the numpy core.
 
-Each dashboard is one class holding its widgets, its figure and one ``update()``. Showing the
+Each dashboard is one class holding its widgets, its figure, one ``update()`` (compute with a
+numpy function of the core, then move the figure's artists) and ``describe()`` (the picture in
+words: the ``alt`` text of its ``<img>``, see :mod:`lecture_lib.dashboards.base`). Showing the
 object in a notebook cell renders the live widget in JupyterLab and a static PNG of its current
 state on GitHub and nbviewer. Tests drive a dashboard without a browser by setting a widget's
-``.value`` and reading what it now shows.
+``.value`` and reading what it now shows. Number formats, control sizes and readout colours
+are in :mod:`lecture_lib.dashboards.style`; the figure palette in :mod:`lecture_lib.plots`.
 
 * :class:`InitializationDashboard`: notebook 01, per-layer variance for any initialization.
 * :class:`SurfaceExplorer`, :class:`TrainingExplorer`: notebook 02, optimizers on 2-D error

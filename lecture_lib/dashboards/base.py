@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import struct
 import warnings
 
 import ipywidgets as widgets
@@ -90,9 +91,13 @@ class Picture:
         """Show ``png`` with the text equivalent ``alt`` (plain text; escaped here)."""
         self._png, self._alt = bytes(png), alt
         data = base64.b64encode(self._png).decode("ascii")
+        size = ""
+        if self._png[12:16] == b"IHDR":  # width and height attributes: no jump while decoding
+            width, height = struct.unpack(">II", self._png[16:24])
+            size = f'width="{width}" height="{height}" '
         self.widget.value = (
-            f'<img alt="{html.escape(alt, quote=True)}" src="data:image/png;base64,{data}" '
-            'style="max-width:100%;height:auto;display:block">'
+            f'<img alt="{html.escape(alt, quote=True)}" {size}'
+            f'src="data:image/png;base64,{data}" style="max-width:100%;height:auto;display:block">'
         )
 
 
@@ -152,4 +157,7 @@ class Dashboard:
         bundle = self.box._repr_mimebundle_(**kwargs) or {}
         bundle["image/png"] = base64.b64encode(self.png()).decode()
         bundle["text/plain"] = f"{self.title}: run the notebook to move the sliders"
+        alt = self.image.alt if isinstance(self.image, Picture) else ""
+        if alt:  # nbconvert (nbviewer, HTML export) writes it as the static picture's alt
+            return bundle, {"image/png": {"alt": alt}}
         return bundle

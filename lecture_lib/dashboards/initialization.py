@@ -4,6 +4,9 @@ Weights are drawn as var(w) = c / d^(l-1) with c on a log slider, so Xavier (c =
 widths: 2 / (d + d) = 1/d) and He (c = 2) are points on it. The network has ``depth`` hidden
 layers of ``width`` units and a linear output layer; the backward pass starts from
 delta^(L) ~ N(0, 1), so var(delta^(l)) reads directly as the gain of the backward signal.
+
+The math is :func:`lecture_lib.variance.propagate_statistics` (numpy only, testable without
+widgets); this module turns the controls into its arguments and draws what it returns.
 """
 
 from __future__ import annotations
@@ -15,25 +18,87 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from lecture_lib.dashboards.base import BlittedFigure, Dashboard
+from lecture_lib import validate
+from lecture_lib.dashboards.base import BlittedFigure, Dashboard, Picture
+from lecture_lib.dashboards.style import (
+    fmt,
+    percent,
+    power_of_ten,
+    row_layout,
+    slider_style,
+    toggle_style,
+)
 from lecture_lib.init import he_variance, xavier_variance
-from lecture_lib.network import MLP, DivergenceError
-from lecture_lib.plots import histogram_rows, new_figure
+from lecture_lib.plots import COLORS, new_figure
 from lecture_lib.variance import (
-    hidden_layer_statistics,
+    SATURATION_LEVEL,
+    LayerStatistics,
+    Propagation,
+    UnitDraws,
     predicted_backward_variance,
     predicted_forward_variance,
+    propagate_statistics,
+    rescaled_relu,
 )
 
 PRESETS = ("random c/d", "zeros", "constant", "Xavier", "He")
 MAX_DEPTH = 20
 MAX_WIDTH = 500
+MAX_SAMPLES = 4096  # beyond, a move takes longer than a student waits for (and 8 MiB per array)
 VARIANCE_SPAN = (1e-6, 1e6)  # fixed log axes: values beyond are drawn at the edge
 HIST_BINS = 41
+SPAN_TEXT = f"{power_of_ten(VARIANCE_SPAN[0])} to {power_of_ten(VARIANCE_SPAN[1])}"
+
+FORWARD_COLOR = COLORS["blue"]
+BACKWARD_COLOR = COLORS["vermillion"]
+FRACTION_COLOR = COLORS["orange"]
+DEAD_COLOR = COLORS["reddish purple"]
 
 
-def _fmt(value: float) -> str:
-    return "0" if value == 0 else f"{value:.3g}"
+def dashboard_statistics(
+    draws: UnitDraws, *, activation: str, depth: int, width: int, weights: str, var_w: float,
+    var_x0: float, cache: dict | None = None,
+) -> Propagation:
+    """What the dashboard shows for one setting of its controls (no widgets involved).
+
+    Parameters
+    ----------
+    draws : lecture_lib.variance.UnitDraws
+        The fixed standard-normal draws (weights, inputs, delta^(L)).
+    activation : {"tanh", "relu"}
+    depth, width : int
+        Hidden layers and units per layer d (every layer, the output layer too, has d units).
+    weights : {"random", "constant", "zeros"}
+        W^(l) = sqrt(var_w) U^(l), or every weight sqrt(var_w), or 0.
+    var_w, var_x0 : float
+        var(w) (for "constant": the square of the weight) and var(x^(0)).
+    cache : dict, optional
+        Keeps ReLU passes between calls: a ReLU network's statistics at any c and var(x^(0))
+        are exact rescalings of one pass at He's scale (:func:`rescaled_relu`), so only a
+        change of depth, width or weights kind needs a new pass.
+    """
+    d, n_layers = width, depth + 1
+    if weights == "constant":
+        units = [draws.ones(d)] * n_layers
+    else:
+        units = [draws.weights(ell)[:d, :d] for ell in range(1, n_layers + 1)]
+    x0 = draws.inputs[:, :d]
+    delta_out = draws.delta[:, :d]
+    if activation == "tanh" or weights == "zeros":
+        scale = np.sqrt(var_w)
+        return propagate_statistics(units, [scale] * n_layers, x0 * np.float32(np.sqrt(var_x0)),
+                                    delta_out, activation, bins=HIST_BINS)
+    key = (weights, depth, d)
+    reference = None if cache is None else cache.get(key)
+    if reference is None:
+        reference = propagate_statistics(units, [np.sqrt(he_variance(d))] * n_layers, x0,
+                                         delta_out, "relu", bins=HIST_BINS)
+        if cache is not None:
+            cache.clear()  # one shape at a time: the cache holds a few small arrays
+            cache[key] = reference
+    gain = var_w / he_variance(d)  # r_l^2 for every layer
+    hidden = np.arange(1, depth + 1)
+    return rescaled_relu(reference, var_x0 * gain**hidden, gain ** (n_layers - hidden))
 
 
 class InitializationDashboard(Dashboard):
@@ -43,10 +108,12 @@ class InitializationDashboard(Dashboard):
     Parameters
     ----------
     n_samples : int
-        Inputs x^(0) pushed through the network per redraw (rows of a batch).
+        Inputs x^(0) pushed through the network per redraw (rows of a batch), 1 to 4096. A
+        plotted variance is a mean over n_samples * d values: its sampling error is about
+        sqrt(2 / (n_samples d)), 0.6% at the default 128 and d = 500.
     seed : int
-        Seeds the weights, inputs and delta^(L); the same draws are rescaled as c moves, so a
-        move changes only the variance, not the random pattern.
+        Seeds the weights, inputs and delta^(L) (an integer >= 0); the same draws are rescaled
+        as c moves, so a move changes only the variance, not the random pattern.
 
     Attributes
     ----------
@@ -54,7 +121,8 @@ class InitializationDashboard(Dashboard):
     preset, activation : ipywidgets.ToggleButtons
     depth, width : ipywidgets.IntSlider
     readout : ipywidgets.HTML
-    image : ipywidgets.Image
+    image : lecture_lib.dashboards.base.Picture
+        The picture, an ``<img>`` whose ``alt`` text (``describe()``) states the numbers shown.
     stats : lecture_lib.variance.LayerStatistics
         What the picture shows now.
     """
@@ -62,45 +130,45 @@ class InitializationDashboard(Dashboard):
     title = "Initialization dashboard"
 
     def __init__(self, *, n_samples: int = 128, seed: int = 0) -> None:
-        rng = np.random.default_rng(seed)
+        n_samples = validate.positive_int("n_samples", n_samples, maximum=MAX_SAMPLES)
+        seed = validate.non_negative_int("seed", seed)
         # One set of standard-normal draws, sliced to the chosen depth and width and rescaled.
-        self._unit_weights = rng.standard_normal((MAX_DEPTH + 1, MAX_WIDTH, MAX_WIDTH))
-        self._unit_inputs = rng.standard_normal((n_samples, MAX_WIDTH))
-        self._unit_delta = rng.standard_normal((n_samples, MAX_WIDTH))
-        style = {"description_width": "150px"}
-        wide = widgets.Layout(width="460px")
+        self.draws = UnitDraws(n_samples, MAX_WIDTH, seed=seed)
+        self._relu_cache: dict = {}
+        style, wide = slider_style(), row_layout
         self.c = widgets.FloatLogSlider(
             value=1.0, base=2, min=-7, max=8, step=0.25, readout_format=".3g",
-            description="c in var(w) = c/d", style=style, layout=wide, continuous_update=True,
+            description="c in var(w) = c/d", style=style, layout=wide(), continuous_update=True,
         )
         self.preset = widgets.ToggleButtons(options=PRESETS, value="Xavier", description="init",
-                                            style={"button_width": "96px"})
+                                            style=toggle_style("96px"))
         self.activation = widgets.ToggleButtons(
             options=[("tanh", "tanh"), ("ReLU", "relu")], value="tanh", description="φ",
-            style={"button_width": "88px"},
+            style=toggle_style("88px"),
         )
         self.depth = widgets.IntSlider(value=10, min=2, max=MAX_DEPTH, description="hidden layers",
-                                       style=style, layout=wide)
+                                       style=style, layout=wide())
         self.width = widgets.IntSlider(value=MAX_WIDTH, min=20, max=MAX_WIDTH, step=10,
-                                       description="units per layer d", style=style, layout=wide)
+                                       description="units per layer d", style=style,
+                                       layout=wide())
         self.input_variance = widgets.FloatLogSlider(
             value=1.0, base=10, min=-3, max=1, step=0.1, readout_format=".3g",
-            description="input var(x⁽⁰⁾)", style=style, layout=wide,
+            description="input var(x⁽⁰⁾)", style=style, layout=wide(),
         )
         self.readout = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        self.image = Picture()
         self._syncing = False
-        self._drawn_for = None  # the activation the static background was drawn for
-        self._net, self._net_key = None, None
+        self._drawn_for = None  # the activation whose static background is on the canvas
+        self._backgrounds: dict = {}  # activation -> saved background
         self.c.observe(self._on_c, names="value")
         self.preset.observe(self._on_preset, names="value")
         for control in (self.activation, self.depth, self.width, self.input_variance):
-            control.observe(self._update_quietly, names="value")
+            control.observe(self._redraw, names="value")
         controls = widgets.VBox([self.preset, self.activation, self.c, self.depth, self.width,
                                  self.input_variance])
-        self.box = widgets.VBox([controls, self.readout, self.image])
+        self.box = widgets.VBox([controls, self.readout, self.image.widget])
         self._build_figure()
-        self._update_quietly()
+        self._redraw()
 
     # ------------------------------------------------------------------ controls
     def _on_c(self, change) -> None:
@@ -117,7 +185,7 @@ class InitializationDashboard(Dashboard):
             self._syncing = True
             self.preset.value = "random c/d"
             self._syncing = False
-        self._update_quietly()
+        self._redraw()
 
     def _on_preset(self, change) -> None:
         if self._syncing:
@@ -127,7 +195,7 @@ class InitializationDashboard(Dashboard):
             self._syncing = True
             self.c.value = preset_c
             self._syncing = False
-        self._update_quietly()
+        self._redraw()
 
     def _preset_c(self) -> float | None:
         d = self.width.value
@@ -143,21 +211,24 @@ class InitializationDashboard(Dashboard):
         axes = self.fig.subplots(2, 2)
         self.ax_forward, self.ax_backward, self.ax_hist, self.ax_fraction = axes.ravel()
         self.blit = BlittedFigure(self.fig)
-        style = {"animated": True}
-        self.forward_measured, = self.ax_forward.semilogy([], [], "o-", color="C0", ms=4,
-                                                          label="measured", **style)
-        self.forward_theory, = self.ax_forward.semilogy([], [], "--", color="C0", alpha=0.6,
-                                                        label="linear theory", **style)
-        self.backward_measured, = self.ax_backward.semilogy([], [], "o-", color="C3", ms=4,
-                                                            label="measured", **style)
-        self.backward_theory, = self.ax_backward.semilogy([], [], "--", color="C3", alpha=0.6,
-                                                          label="linear theory", **style)
+        moving = {"animated": True}
+        # measured: solid line with dots; theory: dashed, no marker (they overlap when the
+        # theory holds, so they differ by more than shade)
+        self.forward_measured, = self.ax_forward.semilogy(
+            [], [], "o-", color=FORWARD_COLOR, ms=4, label="measured", **moving)
+        self.forward_theory, = self.ax_forward.semilogy(
+            [], [], "--", color=FORWARD_COLOR, alpha=0.7, label="linear theory", **moving)
+        self.backward_measured, = self.ax_backward.semilogy(
+            [], [], "o-", color=BACKWARD_COLOR, ms=4, label="measured", **moving)
+        self.backward_theory, = self.ax_backward.semilogy(
+            [], [], "--", color=BACKWARD_COLOR, alpha=0.7, label="linear theory", **moving)
         self.hist_image = self.ax_hist.imshow(np.zeros((2, HIST_BINS)), aspect="auto",
                                               origin="lower", cmap="viridis", vmin=0, vmax=1,
-                                              interpolation="nearest", **style)
+                                              interpolation="nearest", **moving)
         self.fraction_lines = [
-            self.ax_fraction.plot([], [], "o-", color="C1", ms=4, **style)[0],
-            self.ax_fraction.plot([], [], "s-", color="C4", ms=4, **style)[0],
+            self.ax_fraction.plot([], [], "o-", color=FRACTION_COLOR, ms=4, **moving)[0],
+            self.ax_fraction.plot([], [], "s--", color=DEAD_COLOR, ms=4, mfc="none",
+                                  **moving)[0],
         ]
         for ax in (self.ax_forward, self.ax_backward):
             ax.set_ylim(*VARIANCE_SPAN)
@@ -167,39 +238,50 @@ class InitializationDashboard(Dashboard):
         self.ax_fraction.grid(True, alpha=0.3)
         self.blit.moving = [self.forward_measured, self.forward_theory, self.backward_measured,
                             self.backward_theory, self.hist_image, *self.fraction_lines]
-
-    def _redraw_static(self, activation: str) -> None:
-        """Axis ranges and labels that depend on the activation. The layer axes span
-        MAX_DEPTH whatever the depth, so that a depth move is redrawn like any other move."""
         layers = (0.5, MAX_DEPTH + 0.5)
-        tanh = activation == "tanh"
-        self.ax_forward.set_xlim(*layers)
-        self.ax_forward.set_title("forward: var(x⁽ˡ⁾)" if tanh else "forward: var(s⁽ˡ⁾)")
-        self.ax_backward.set_xlim(*layers)
-        self.ax_backward.set_title("backward: var(δ⁽ˡ⁾), with var(δ⁽ᴸ⁾) = 1")
         for ax in (self.ax_forward, self.ax_backward, self.ax_fraction):
+            ax.set_xlim(*layers)
             ax.set_xlabel("hidden layer ℓ")
-        for ax, color in ((self.ax_forward, "C0"), (self.ax_backward, "C3")):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for ax, color in ((self.ax_forward, FORWARD_COLOR), (self.ax_backward, BACKWARD_COLOR)):
             # legend entries are static copies: the animated lines are not in the background
             handles = [Line2D([], [], marker="o", ms=4, color=color, label="measured"),
-                       Line2D([], [], ls="--", alpha=0.6, color=color, label="linear theory")]
+                       Line2D([], [], ls="--", alpha=0.7, color=color, label="linear theory")]
             ax.legend(handles=handles, loc="upper left", fontsize=8)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        self.ax_fraction.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.ax_backward.set_title("backward: var(δ⁽ˡ⁾), with var(δ⁽ᴸ⁾) = 1")
         self.ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
-        low, high = (-1.0, 1.0) if tanh else (0.0, 4.0)
-        self.ax_hist.set_xlim(low, high)
         self.ax_hist.set_ylim(*layers)
         self.ax_hist.set_ylabel("hidden layer ℓ")
+        self.ax_fraction.set_ylabel("fraction of units")
+        # Lay the figure out once, for the longer (ReLU) labels, and keep that layout: both
+        # activations' backgrounds then share the axes' positions, and a toggle only swaps the
+        # saved background instead of drawing every tick and label again.
+        self._set_labels("relu")
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")
+
+    def _set_labels(self, activation: str) -> None:
+        """Titles, labels and the histogram's range that depend on the activation. The layer
+        axes span MAX_DEPTH whatever the depth, so that a depth move is redrawn like any other
+        move."""
+        tanh = activation == "tanh"
+        self.ax_forward.set_title("forward: var(x⁽ˡ⁾)" if tanh else "forward: var(s⁽ˡ⁾)")
+        low, high = (-1.0, 1.0) if tanh else (0.0, 4.0)
+        self.ax_hist.set_xlim(low, high)
         self.ax_hist.set_xlabel("x⁽ˡ⁾" if tanh else "x⁽ˡ⁾ / rms, for x⁽ˡ⁾ > 0")
         shown = "x⁽ˡ⁾" if tanh else "the nonzero x⁽ˡ⁾"
         self.ax_hist.set_title(f"distribution of {shown} per layer (rows scaled to their peak)",
                                fontsize=10)
-        self.ax_fraction.set_xlim(*layers)
-        self.ax_fraction.set_title("saturated: |x⁽ˡ⁾| > 0.99" if tanh else
+        self.ax_fraction.set_title(f"saturated: |x⁽ˡ⁾| > {SATURATION_LEVEL}" if tanh else
                                    "ReLU zeros: per sample (□ dead for all samples)")
-        self.ax_fraction.set_ylabel("fraction of units")
-        self.blit.draw_background()
+
+    def _show_static(self, activation: str) -> None:
+        """Put the activation's static background on the canvas (drawn the first time)."""
+        self._set_labels(activation)
+        if activation in self._backgrounds:
+            self.blit.background = self._backgrounds[activation]
+        else:
+            self._backgrounds[activation] = self.blit.draw_background()
         self._drawn_for = activation
 
     # ------------------------------------------------------------------ update
@@ -210,90 +292,118 @@ class InitializationDashboard(Dashboard):
             return 0.0
         return (self._preset_c() or self.c.value) / self.width.value
 
-    def _network(self, activation: str, depth: int, d: int) -> MLP:
-        """The network of the current shape, built only when the shape or φ changes; a move of
-        c, the preset or the input variance only rewrites its weights in place."""
-        key = (activation, depth, d)
-        if self._net_key != key:
-            self._net = MLP([d] * (depth + 2), activation=activation, init="zeros",
-                            rng=np.random.default_rng(0))
-            self._net_key = key
-        return self._net
+    def compute(self) -> Propagation:
+        """The statistics of the current controls (the math; no drawing)."""
+        kind = {"zeros": "zeros", "constant": "constant"}.get(self.preset.value, "random")
+        return dashboard_statistics(
+            self.draws, activation=self.activation.value, depth=self.depth.value,
+            width=self.width.value, weights=kind, var_w=self.weight_variance(),
+            var_x0=self.input_variance.value, cache=self._relu_cache,
+        )
 
     def update(self) -> None:
-        """Rebuild the weights for the current controls, run one forward and backward pass,
-        move the artists and refresh the picture."""
+        """Compute the statistics for the current controls, move the artists and refresh the
+        picture and its text equivalent."""
         activation, depth, d = self.activation.value, self.depth.value, self.width.value
         if self._drawn_for != activation:
-            self._redraw_static(activation)
+            self._show_static(activation)
         var_w, var_x0 = self.weight_variance(), self.input_variance.value
-        net = self._network(activation, depth, d)
-        for ell, W in enumerate(net.weights):
-            if self.preset.value == "constant":
-                W.fill(np.sqrt(var_w))
-            else:
-                np.multiply(self._unit_weights[ell, :d, :d], np.sqrt(var_w), out=W)
-        try:
-            net.forward(self._unit_inputs[:, :d] * np.sqrt(var_x0))
-            net.propagate_delta(self._unit_delta[:, :d])
-        except DivergenceError as error:  # beyond float64: say so, keep the last picture
-            self.readout.value = f"<b>Overflow:</b> {html.escape(str(error))}"
-            return
-        stats = hidden_layer_statistics(net.trace)
-        self.stats = stats
+        result = self.compute()
+        stats = self.stats = result.stats
         layers = np.arange(1, depth + 1)
         widths = [d] * (depth + 2)
         random_init = self.preset.value != "constant"
-        forward = stats.var_x if activation == "tanh" else stats.var_s
-        predicted_forward = predicted_forward_variance(var_x0, widths, [var_w] * depth, activation)
-        predicted_backward = predicted_backward_variance(1.0, widths, [var_w] * (depth + 1),
-                                                         activation)[:depth]
+        self.predicted_forward = predicted_forward_variance(var_x0, widths, [var_w] * depth,
+                                                            activation)
+        self.predicted_backward = predicted_backward_variance(
+            1.0, widths, [var_w] * (depth + 1), activation)[:depth]
         low, high = VARIANCE_SPAN
+        forward = self._forward(stats)
         self.forward_measured.set_data(layers, np.clip(forward, low, high))
-        self.forward_theory.set_data(layers, np.clip(predicted_forward, low, high))
+        self.forward_theory.set_data(layers, np.clip(self.predicted_forward, low, high))
         self.backward_measured.set_data(layers, np.clip(stats.var_delta, low, high))
-        self.backward_theory.set_data(layers, np.clip(predicted_backward, low, high))
+        self.backward_theory.set_data(layers, np.clip(self.predicted_backward, low, high))
         self.forward_theory.set_visible(random_init)
         self.backward_theory.set_visible(random_init)
-        hidden_x = net.trace.x[1 : depth + 1]
         if activation == "tanh":
-            rows = histogram_rows(hidden_x, low=-1.0, high=1.0, bins=HIST_BINS)
             self.fraction_lines[0].set_data(layers, stats.saturated)
             self.fraction_lines[1].set_visible(False)
         else:
-            # the zeros (about half) would swamp each row: they have their own panel
-            positive = [x[x > 0] for x in hidden_x]
-            scaled = [v / np.sqrt(np.mean(v**2)) if v.size else v for v in positive]
-            rows = histogram_rows(scaled, low=0.0, high=4.0, bins=HIST_BINS)
             self.fraction_lines[0].set_data(layers, stats.zero)
             self.fraction_lines[1].set_data(layers, stats.dead)
             self.fraction_lines[1].set_visible(True)
-        self.hist_image.set_data(rows)
-        low, high = self.ax_hist.get_xlim()
-        self.hist_image.set_extent((low, high, 0.5, depth + 0.5))
-        self.readout.value = self._describe(var_w, forward, stats)
-        self.image.value = self.blit.render()
+        self.hist_image.set_data(result.histograms)
+        x_low, x_high = self.ax_hist.get_xlim()
+        self.hist_image.set_extent((x_low, x_high, 0.5, depth + 0.5))
+        self.readout.value = self._readout(var_w, forward, stats)
+        self.show(self.blit.render())
 
-    def _describe(self, var_w: float, forward: np.ndarray, stats) -> str:
-        d, depth = self.width.value, self.depth.value
-        preset = self.preset.value
-        tanh = self.activation.value == "tanh"
+    def _forward(self, stats: LayerStatistics) -> np.ndarray:
+        """The forward variance the picture plots: var(x) for tanh, var(s) for ReLU."""
+        return stats.var_x if self.activation.value == "tanh" else stats.var_s
+
+    def _scheme(self, var_w: float) -> str:
+        d, preset = self.width.value, self.preset.value
         if preset == "zeros":
-            scheme = "all-zero weights: every score s⁽ˡ⁾ is 0, every hidden unit alike"
-        elif preset == "constant":
-            scheme = (f"constant weights w = √(c/d) = {_fmt(np.sqrt(var_w))}: "
-                      "every unit of a layer computes the same (cloned neurons)")
-        else:
-            name = {"Xavier": " (Xavier: 2/(d+d))", "He": " (He: 2/d)"}.get(preset, "")
-            scheme = f"var(w) = c/d = {_fmt(self.c.value)}/{d} = {_fmt(var_w)}{name}"
+            return "all-zero weights: every score s⁽ˡ⁾ is 0, every hidden unit alike"
+        if preset == "constant":
+            return (f"constant weights w = √(c/d) = {fmt(np.sqrt(var_w))}: "
+                    "every unit of a layer computes the same (cloned neurons)")
+        name = {"Xavier": " (Xavier: 2/(d+d))", "He": " (He: 2/d)"}.get(preset, "")
+        return f"var(w) = c/d = {fmt(self.c.value)}/{d} = {fmt(var_w)}{name}"
+
+    def _last_layer(self, forward: np.ndarray, stats: LayerStatistics) -> str:
+        tanh = self.activation.value == "tanh"
         quantity = "var(x)" if tanh else "var(s)"
-        last = (f"layer {depth}: {quantity} = {_fmt(forward[-1])}, "
-                f"var(δ⁽¹⁾) = {_fmt(stats.var_delta[0])}")
+        last = (f"layer {self.depth.value}: {quantity} = {fmt(forward[-1])}, "
+                f"var(δ⁽¹⁾) = {fmt(stats.var_delta[0])}")
         if tanh:
-            last += f", saturated {stats.saturated[-1]:.0%}"
+            return last + f", saturated {percent(stats.saturated[-1])}"
+        return (last + f", zero per sample {percent(stats.zero[-1])}, "
+                f"dead for all {percent(stats.dead[-1])}")
+
+    def _off_scale_note(self, forward: np.ndarray, stats: LayerStatistics) -> str:
+        low, high = VARIANCE_SPAN
+        values = np.concatenate([forward, stats.var_delta])
+        if np.any((values > high) | (values < low)):
+            return f" (values outside {SPAN_TEXT}, or 0, are drawn at the edge)"
+        return ""
+
+    def _readout(self, var_w: float, forward: np.ndarray, stats: LayerStatistics) -> str:
+        return (f"{html.escape(self._scheme(var_w))}<br>"
+                f"{html.escape(self._last_layer(forward, stats))}"
+                f"{html.escape(self._off_scale_note(forward, stats))}")
+
+    def describe(self) -> str:
+        """The picture in words, for a screen reader: the setting, then each panel's key
+        numbers (first and last hidden layer, and the theory where it is drawn)."""
+        stats, depth = self.stats, self.depth.value
+        tanh = self.activation.value == "tanh"
+        forward = self._forward(stats)
+        quantity = "var(x)" if tanh else "var(s)"
+        network = (f"{'tanh' if tanh else 'ReLU'} network, {depth} hidden layers of "
+                   f"{self.width.value} units, input variance {fmt(self.input_variance.value)}")
+        parts = [f"{self.title}: {network}; {self._scheme(self.weight_variance())}."]
+        theory = self.preset.value != "constant"
+        part = (f"Forward panel: {quantity} is {fmt(forward[0])} in layer 1 and "
+                f"{fmt(forward[-1])} in layer {depth}")
+        if theory:
+            part += f" (linear theory {fmt(self.predicted_forward[-1])})"
+        parts.append(part + ".")
+        part = (f"Backward panel: var(δ) is {fmt(stats.var_delta[-1])} in layer {depth} and "
+                f"{fmt(stats.var_delta[0])} in layer 1")
+        if theory:
+            part += f" (linear theory {fmt(self.predicted_backward[0])})"
+        parts.append(part + ".")
+        if tanh:
+            parts.append(f"Saturated units (|x| > {SATURATION_LEVEL}): "
+                         f"{percent(stats.saturated[0])} in layer 1, "
+                         f"{percent(stats.saturated[-1])} in layer {depth}.")
         else:
-            last += f", zero per sample {stats.zero[-1]:.0%}, dead for all {stats.dead[-1]:.0%}"
-        off_scale = np.any((forward > VARIANCE_SPAN[1]) | (stats.var_delta > VARIANCE_SPAN[1])
-                           | (forward < VARIANCE_SPAN[0]) | (stats.var_delta < VARIANCE_SPAN[0]))
-        note = " (values outside 10⁻⁶ to 10⁶, or 0, are drawn at the edge)" if off_scale else ""
-        return f"{scheme}<br>{last}{note}"
+            parts.append(f"Units at zero per sample: {percent(stats.zero[0])} in layer 1, "
+                         f"{percent(stats.zero[-1])} in layer {depth}; dead for all samples: "
+                         f"{percent(stats.dead[-1])} in layer {depth}.")
+        parts.append(f"Variances outside {SPAN_TEXT} are drawn at the edge of the axes."
+                     if self._off_scale_note(forward, stats) else
+                     "Histogram panel: the distribution of each layer's activations.")
+        return " ".join(parts)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+from lecture_lib.dashboards.style import BAD_COLOR, GOOD_COLOR, colored
+
 
 @dataclass(frozen=True)
 class Question:
@@ -60,11 +62,10 @@ class Quiz:
             if change["new"] is None:
                 feedback.value = ""
             elif question.options.index(change["new"]) == question.answer:
-                right = "<span style='color:#1a7f37'>✔ Right.</span>"
-                feedback.value = f"{right} {question.explanation}"
+                feedback.value = f"{colored('✔ Right.', GOOD_COLOR)} {question.explanation}"
             else:
                 feedback.value = (
-                    f"<span style='color:#cf222e'>✘ Not quite: try again.</span> {question.hint}"
+                    f"{colored('✘ Not quite: try again.', BAD_COLOR)} {question.hint}"
                 )
 
         return check

@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# A dashboard's picture: the <img alt> of lecture_lib.dashboards.base.Picture (an HTML widget
+# with the class lecture-picture), or an ipywidgets Image (dashboards not moved to Picture yet).
+PICTURE = ".lecture-picture img, img.widget-image"
 KERNEL_TIMEOUT_S = 180
 RUN_ALL_TIMEOUT_S = 180
 # The issue asks for a new picture within 2 s; a slower machine may raise it (and says so).

@@ -29,6 +29,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 SCREENSHOTS = Path(os.environ.get("BROWSER_TEST_SCREENSHOTS", REPO / "tests/browser/screenshots"))
 LATENCY_KEY = pytest.StashKey[dict]()
 NOTES_KEY = pytest.StashKey[list]()
+AXE_KEY = pytest.StashKey[list]()
 
 
 def _missing_or_fail(reason: str):
@@ -40,6 +41,7 @@ def _missing_or_fail(reason: str):
 def pytest_configure(config):
     config.stash[LATENCY_KEY] = {}
     config.stash[NOTES_KEY] = []
+    config.stash[AXE_KEY] = []
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +62,12 @@ def latency(pytestconfig) -> dict:
 def notes(pytestconfig) -> list:
     """Findings worth a look that are not failures (printed in the summary)."""
     return pytestconfig.stash[NOTES_KEY]
+
+
+@pytest.fixture(scope="session")
+def axe_reports(pytestconfig) -> list:
+    """accessibility.AxeReport of every axe-core check (counts in the summary and axe.json)."""
+    return pytestconfig.stash[AXE_KEY]
 
 
 @pytest.fixture(scope="session")
@@ -212,6 +220,16 @@ def _line(samples: list[float]) -> str:
 def pytest_terminal_summary(terminalreporter, config):
     report = config.stash.get(LATENCY_KEY, {})
     notes = config.stash.get(NOTES_KEY, [])
+    axe = config.stash.get(AXE_KEY, [])
+    if axe:
+        from accessibility import record
+
+        terminalreporter.section("axe-core over the output areas (offending nodes by impact)")
+        for result in axe:
+            rules = sorted({v["id"] for v in result.violations})
+            terminalreporter.write_line(f"{result.where}: {result.counts() or 'none'} {rules}")
+        if SCREENSHOTS.exists():
+            record(axe, SCREENSHOTS / "axe.json")
     if not report and not notes:
         return
     terminalreporter.section("real browser: key press on a slider -> new picture (Chromium)")

@@ -7,29 +7,35 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from browser_support import PICTURE_TIMEOUT_S, QuizQuestion
+from browser_support import PICTURE, PICTURE_TIMEOUT_S, QuizQuestion
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHEAP_ACTION_S = 0.6  # below this per key press (to an idle kernel), sample more presses
 
 # Armed before each action on one picture: a keydown listener (capture phase, so it runs before
-# the slider's own handler) stamps t0, a MutationObserver on the <img> stamps the first new src.
+# the slider's own handler) stamps t0, a MutationObserver stamps the first new src. A Picture
+# (an HTML widget) replaces its <img> on every redraw, an ipywidgets Image changes its src: the
+# observer watches the picture's widget element and reads whichever <img> is there now.
 ARM_PROBE = """(img) => {
   const probe = window.__probe || (window.__probe = {});
   if (probe.observer) probe.observer.disconnect();
   if (probe.onKey) document.removeEventListener('keydown', probe.onKey, true);
+  const box = img.closest('.lecture-picture') || img;
+  const current = () => (box.tagName === 'IMG' ? box : box.querySelector('img'));
   probe.before = img.getAttribute('src');
   probe.t0 = null;
   probe.changed = null;
   probe.onKey = () => { if (probe.t0 === null) probe.t0 = performance.now(); };
   document.addEventListener('keydown', probe.onKey, true);
   probe.observer = new MutationObserver(() => {
-    if (probe.changed === null && img.getAttribute('src') !== probe.before) {
+    const now = current();
+    if (probe.changed === null && now && now.getAttribute('src') !== probe.before) {
       probe.changed = performance.now();
     }
   });
-  probe.observer.observe(img, {attributes: true, attributeFilter: ['src']});
+  probe.observer.observe(box, {attributes: true, attributeFilter: ['src'], childList: true,
+                               subtree: true});
 }"""
 # Where a slider is, from noUiSlider itself (its aria-valuenow can lag behind a key press).
 SLIDER_STATE = """(handle) => {
@@ -54,12 +60,12 @@ class DashboardReport:
 
 
 class DashboardDriver:
-    """One dashboard: ``scope`` holds exactly one ``img.widget-image`` and its controls;
+    """One dashboard: ``scope`` holds exactly one picture (``PICTURE``) and its controls;
     ``settle()`` returns once the kernel has handled the last message (idle)."""
 
     def __init__(self, page: Page, scope: Locator, name: str, settle: Callable[[], None]):
         self.page, self.scope, self.name, self.settle = page, scope, name, settle
-        self.img = scope.locator("img.widget-image")
+        self.img = scope.locator(PICTURE)
         self.report = DashboardReport()
 
     # ---------------------------------------------------------------- one action
@@ -138,7 +144,14 @@ class DashboardDriver:
         assert moved != state["now"], f"{self.name}: {key} did not move {label}"
         return True
 
+    def _key(self, control: Locator, key: str) -> None:
+        """Operate a control from the keyboard alone: focus it, press ``key``."""
+        control.focus()
+        self.page.keyboard.press(key)
+
     def buttons(self) -> None:
+        """Every toggle, button, checkbox and radio, operated from the keyboard (Enter on a
+        button, Space on a checkbox or radio), as a student without a mouse would."""
         groups = self.scope.locator(".widget-toggle-buttons")
         for g in range(groups.count()):
             group = groups.nth(g)
@@ -150,7 +163,8 @@ class DashboardDriver:
                 if "mod-active" in (option.get_attribute("class") or ""):
                     continue
                 text = option.inner_text().strip()
-                self._act(f"toggle '{label}' -> '{text}'", option.click)
+                self._act(f"toggle '{label}' -> '{text}' (Enter)",
+                          lambda o=option: self._key(o, "Enter"))
                 # What the student picked must stay picked once the kernel has answered.
                 active = group.locator("button.mod-active").all_inner_texts()
                 if [a.strip() for a in active] != [text]:
@@ -163,7 +177,7 @@ class DashboardDriver:
                 button = buttons.nth(b)
                 self.report.controls += 1
                 text = button.inner_text().strip()
-                self._act(f"{kind} '{text}'", button.click)
+                self._act(f"{kind} '{text}' (Enter)", lambda b=button: self._key(b, "Enter"))
         checkboxes = self.scope.locator(".widget-checkbox input[type=checkbox]")
         for c in range(checkboxes.count()):
             box = checkboxes.nth(c)
@@ -172,7 +186,8 @@ class DashboardDriver:
             text = " ".join(label.inner_text().replace("\u200b", " ").split())
             for _ in range(2):  # and back
                 state = "off" if box.is_checked() else "on"
-                self._act(f"checkbox '{text}' {state}", box.click, mode_switch=True)
+                self._act(f"checkbox '{text}' {state} (Space)", lambda b=box: self._key(b, "Space"),
+                          mode_switch=True)
         dropdowns = self.scope.locator(".widget-dropdown select")
         for d in range(dropdowns.count()):
             select = dropdowns.nth(d)
@@ -187,8 +202,10 @@ class DashboardDriver:
             self.report.controls += 1
             inputs = radios.nth(r).locator("input[type=radio]")
             for i in range(inputs.count()):
-                if not inputs.nth(i).is_checked():
-                    self._act(f"radio {r} option {i}", inputs.nth(i).click)
+                radio = inputs.nth(i)
+                if not radio.is_checked():
+                    self._act(f"radio {r} option {i} (Space)",
+                              lambda x=radio: self._key(x, "Space"))
 
 
 def answer_quiz(page: Page, scope: Locator, questions: list[QuizQuestion],
@@ -210,7 +227,8 @@ def answer_quiz(page: Page, scope: Locator, questions: list[QuizQuestion],
             ".widget-html").last
         wrong = next(i for i in range(len(shown)) if i != question.answer)
         for index, expected in [(wrong, "✘ Not quite"), (question.answer, "✔ Right.")]:
-            labels.nth(index).click()
+            labels.nth(index).locator("input").focus()  # from the keyboard: focus, Space
+            page.keyboard.press("Space")
             try:
                 page.wait_for_function(
                     "([el, text]) => el.textContent.trim().startsWith(text)",

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_support import KERNEL_TIMEOUT_S, REPO, RUN_ALL_TIMEOUT_S, plan_notebook
+from browser_support import KERNEL_TIMEOUT_S, PICTURE, REPO, RUN_ALL_TIMEOUT_S, plan_notebook
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
@@ -64,8 +64,9 @@ SCROLL_TO = """async (i) => {
   if (panel.content.scrollToItem) await panel.content.scrollToItem(i, 'start');
   panel.content.widgets[i].node.scrollIntoView({block: 'start'});
 }"""
-PICTURES_SETTLED = """() => {
-  const images = [...document.querySelectorAll('.jp-Notebook img.widget-image')];
+PICTURES_SETTLED = """(picture) => {
+  const notebook = document.querySelector('.jp-Notebook');
+  const images = notebook ? [...notebook.querySelectorAll(picture)] : [];
   const key = images.map(img => img.getAttribute('src') || '').join(' ');
   const now = performance.now(), seen = window.__pictures;
   if (!seen || seen.key !== key || images.some(img => !img.getAttribute('src'))) {
@@ -74,8 +75,9 @@ PICTURES_SETTLED = """() => {
   }
   return now - seen.since > 1000;
 }"""
-DASHBOARD_CELLS = """() => [...document.querySelectorAll('[data-test-cell]')]
-  .filter(cell => cell.querySelector('.jp-Cell-outputArea img.widget-image'))
+DASHBOARD_CELLS = """(picture) => [...document.querySelectorAll('[data-test-cell]')]
+  .filter(cell => [...cell.querySelectorAll('.jp-Cell-outputArea')]
+    .some(area => area.querySelector(picture)))
   .map(cell => Number(cell.getAttribute('data-test-cell')))"""
 SHUTDOWN = "async () => { if (window.__panel) await window.__panel.sessionContext.shutdown(); }"
 # A toggle the kernel flips back after the student picked it is a failure, except these known
@@ -99,7 +101,8 @@ def _wait(page, script, what: str, timeout_s: float, arg=None) -> None:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_in_jupyterlab(notebook: Path, lab_server, page_factory, screenshot_dir,
-                                latency, notes):
+                                latency, notes, axe_reports):
+    from accessibility import PICTURES_WITHOUT_TEXT, check_keyboard_focus, run_axe
     from dashboard_driver import DashboardDriver, answer_quiz
 
     plan = plan_notebook(notebook)
@@ -111,6 +114,8 @@ def test_notebook_in_jupyterlab(notebook: Path, lab_server, page_factory, screen
 
     url = (f"{lab_server.url}/lab/workspaces/test-{notebook.stem}/tree/{notebook.name}"
            f"?token={lab_server.token}")
+    missing_alt: dict[str, list[str]] = {}
+    keyboard_problems: list[str] = []
     page.goto(url, wait_until="domcontentloaded", timeout=KERNEL_TIMEOUT_S * 1000)
     try:
         _wait(page, FIND_PANEL, f"{notebook.name} to open with an idle kernel", KERNEL_TIMEOUT_S,
@@ -141,18 +146,18 @@ def test_notebook_in_jupyterlab(notebook: Path, lab_server, page_factory, screen
         assert traceback_nodes.count() == len(stderr), "stderr in the page but not in the model"
 
         settle = lambda: _wait(page, KERNEL_IDLE, "the kernel to be idle", 60)  # noqa: E731
-        # Dashboards are found in the page (any output with an img.widget-image); once the
-        # pictures stop arriving, their cells must be those the committed static view shows.
-        _wait(page, PICTURES_SETTLED, "the dashboard pictures to render", 60)
-        dashboards = page.evaluate(DASHBOARD_CELLS)
+        # Dashboards are found in the page (any output with a picture); once the pictures stop
+        # arriving, their cells must be those the committed static view shows.
+        _wait(page, PICTURES_SETTLED, "the dashboard pictures to render", 60, arg=PICTURE)
+        dashboards = page.evaluate(DASHBOARD_CELLS, PICTURE)
         if plan.executed:
             assert dashboards == plan.dashboards, (
-                f"dashboards (img.widget-image) in cells {dashboards} of the page, in cells "
+                f"dashboards ({PICTURE}) in cells {dashboards} of the page, in cells "
                 f"{plan.dashboards} of the committed notebook's outputs")
         else:
             notes.append(f"{notebook.name} is committed without outputs: dashboards found in "
                          "the page only")
-        assert len(page.locator(".jp-Notebook img.widget-image").all()) == len(dashboards)
+        assert len(page.locator(".jp-Notebook").locator(PICTURE).all()) == len(dashboards)
         widget_errors = page.locator(".jp-Notebook").get_by_text("Error displaying widget")
         assert widget_errors.count() == 0, "a widget failed to display"
 
@@ -163,13 +168,22 @@ def test_notebook_in_jupyterlab(notebook: Path, lab_server, page_factory, screen
             notes.append(f"{notebook.name}: the page sent {state} to the kernel during run-all, "
                          "without any action: a widget echoed a value the kernel had set")
         page.acting = True
+        # axe-core over every output area after run-all (scrolled through, so that windowed
+        # cells are in the page)
+        axe_reports.append(_axe_over_outputs(page, run_axe, f"{notebook.stem} after run-all",
+                                             len(cells)))
 
         for number, index in enumerate(dashboards, start=1):
             page.evaluate(SCROLL_TO, index)
             scope = page.locator(f'[data-test-cell="{index}"] .jp-Cell-outputArea')
             name = f"{notebook.stem} #{number} {plan.titles[index]}"
-            assert scope.locator("img.widget-image").count() == 1, f"{name}: no picture"
+            assert scope.locator(PICTURE).count() == 1, f"{name}: no picture"
             scope.screenshot(path=screenshot_dir / f"{notebook.stem}_dashboard{number}_start.png")
+            # an ipywidgets Image cannot carry alt text: pending (accessibility.PENDING_IN_PROJECT)
+            pending_image = scope.locator("img.widget-image").count() > 0
+            without_text = [] if pending_image else scope.evaluate(PICTURES_WITHOUT_TEXT)
+            alt_before = scope.locator(PICTURE).get_attribute("alt")
+            focus_problems = check_keyboard_focus(scope, name)
             driver = DashboardDriver(page, scope, name, settle)
             driver.sliders()
             driver.buttons()
@@ -186,6 +200,17 @@ def test_notebook_in_jupyterlab(notebook: Path, lab_server, page_factory, screen
             for what in driver.report.mode_switches:
                 notes.append(f"{name}: {what} changed nothing visible (a mode switch)")
             scope.screenshot(path=screenshot_dir / f"{notebook.stem}_dashboard{number}_moved.png")
+            # the picture's text equivalent: present, and it changed with the picture
+            if pending_image:
+                notes.append(f"{name}: PENDING in the project: its picture has no text "
+                             "equivalent (an ipywidgets Image)")
+            elif without_text:
+                missing_alt[name] = without_text
+            elif scope.locator(PICTURE).get_attribute("alt") == alt_before:
+                missing_alt[name] = ["alt text did not change while the picture did"]
+            for problem in focus_problems:
+                notes.append(problem)
+            keyboard_problems.extend(focus_problems)
             phase(f"dashboard {number} driven")
 
         for number, (index, questions) in enumerate(plan.quizzes.items(), start=1):
@@ -195,6 +220,49 @@ def test_notebook_in_jupyterlab(notebook: Path, lab_server, page_factory, screen
             scope.screenshot(path=screenshot_dir / f"{notebook.stem}_quiz{number}.png")
 
         phase("quizzes answered")
+        axe_reports.append(_axe_over_outputs(page, run_axe,
+                                             f"{notebook.stem} after the controls moved",
+                                             len(cells)))
         assert not page.problems, "browser console:\n" + "\n".join(page.problems)
+        _assert_accessible(axe_reports[-2:], missing_alt, keyboard_problems, notes)
     finally:
         page.evaluate(SHUTDOWN)
+
+
+def _axe_over_outputs(page, run_axe, where: str, n_cells: int):
+    """axe-core over the output areas of every cell: JupyterLab keeps only the cells near the
+    view in the page (windowing), so the notebook is walked in windows of cells and the
+    violations of each window are merged (by rule and node)."""
+    from accessibility import AxeReport
+
+    merged: dict[str, dict] = {}
+    total = page.evaluate("() => window.__panel.content.widgets.length")
+    for first in range(0, total, 6):
+        page.evaluate(SCROLL_TO, first)
+        page.wait_for_timeout(300)
+        if page.locator(".jp-Notebook .jp-OutputArea").count() == 0:
+            continue
+        for violation in run_axe(page, where, ".jp-Notebook .jp-OutputArea").violations:
+            entry = merged.setdefault(violation["id"], {**violation, "nodes": []})
+            seen = {(tuple(map(str, n["target"])), n["html"]) for n in entry["nodes"]}
+            entry["nodes"] += [n for n in violation["nodes"]
+                               if (tuple(map(str, n["target"])), n["html"]) not in seen]
+    return AxeReport(where, list(merged.values()))
+
+
+def _assert_accessible(reports, missing_alt, keyboard_problems, notes) -> None:
+    """No critical or serious axe violation the project causes; every picture with a text
+    equivalent that follows it; every control focusable from the keyboard, visibly."""
+    from accessibility import PENDING_IN_PROJECT, UPSTREAM
+
+    unexplained = []
+    for report in reports:
+        problems, known = report.blocking()
+        unexplained += problems
+        for key in sorted(known):
+            kind = "upstream" if key in UPSTREAM else "PENDING in the project"
+            why = {**UPSTREAM, **PENDING_IN_PROJECT}[key]
+            notes.append(f"{report.where}: {kind}: {key[0]} on .{key[1]} ({why[:90]}...)")
+    assert not unexplained, "axe-core, critical or serious:\n" + "\n".join(unexplained)
+    assert not missing_alt, f"pictures without a text equivalent that follows them: {missing_alt}"
+    assert not keyboard_problems, "keyboard:\n" + "\n".join(keyboard_problems)
