@@ -284,8 +284,9 @@ def test_palette(dash):
 
 
 def test_repr_bundle(dash):
-    bundle = dash._repr_mimebundle_()
-    assert base64.b64decode(bundle["image/png"]).startswith(PNG_MAGIC)
+    bundle, metadata = dash._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == bytes(dash.image.value)
+    assert metadata["image/png"]["alt"] == dash.alt_text() == dash.describe()
     assert bundle["text/plain"] == ("Dropout and early-stopping dashboard: run the notebook to "
                                     "move the sliders")
     assert "application/vnd.jupyter.widget-view+json" in bundle

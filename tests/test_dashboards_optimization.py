@@ -185,8 +185,9 @@ def test_default_state_and_static_view(explorer):
     png = check_surface(explorer)
     assert set(explorer.paths) == set(RULES)
     assert not any(path.diverged for path in explorer.paths.values())
-    bundle = explorer._repr_mimebundle_()
+    bundle, metadata = explorer._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == png
+    assert metadata["image/png"]["alt"] == explorer.alt_text() == explorer.describe()
     assert bundle["text/plain"] == "Surface explorer: run the notebook to move the sliders"
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
@@ -378,8 +379,9 @@ def test_training_default_state(trainer):
     png = check_training(trainer)
     assert trainer.history.epochs_run == 4 and not trainer.history.diverged
     assert trainer.history.val_acc[-1] > 0.8
-    bundle = trainer._repr_mimebundle_()
+    bundle, metadata = trainer._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == png
+    assert metadata["image/png"]["alt"] == trainer.alt_text() == trainer.describe()
     assert bundle["text/plain"] == "Training explorer: run the notebook to move the sliders"
 
 
