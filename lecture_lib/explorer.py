@@ -11,10 +11,10 @@ its controls and then only draws the result, so everything a dashboard shows can
   plotting box, with E(w_t) − E(w*) on the fixed log span :data:`GAP_SPAN`.
 * :func:`epochs_within`: how many epochs fit into a budget of optimizer steps (a minibatch of
   one example costs as much as one of 64, so small batches are bounded by steps, not epochs).
-* :func:`train_dropout_net`: the dropout dashboard's run (slide "Dropout"), trained to the last
-  epoch with ‖w_t − w_0‖ after every epoch; :func:`early_stopping` then gives the history that
-  early stopping with any patience k would have produced (slide "A Basic Trick: Early
-  Stopping"), so moving k never retrains.
+* :class:`DropoutRun`: the dropout dashboard's run (slide "Dropout") with ‖w_t − w_0‖ after
+  every epoch, trained only as far as asked and able to go on; :func:`early_stopping` gives
+  the history that early stopping with patience k produces (slide "A Basic Trick: Early
+  Stopping"), so moving k never retrains from the start.
 * :class:`RunCache`: the last few runs by setting, so a setting seen before is not retrained.
 
 Epoch convention (as in the notebooks): "epoch 1" is the state after the first pass over the
@@ -28,7 +28,7 @@ from __future__ import annotations
 import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,7 +37,7 @@ from lecture_lib.network import MLP
 from lecture_lib.optim import OPTIMIZERS, Optimizer, make_optimizer
 from lecture_lib.regularization import distance_from_start
 from lecture_lib.surfaces import SURFACES, Path, inside_part, run
-from lecture_lib.training import History, fit
+from lecture_lib.training import EXPLODE_FACTOR, History, fit
 
 #: Hyperparameters a dashboard sets; a rule receives those its constructor takes.
 DASHBOARD_HYPERPARAMETERS = ("eta", "beta", "beta1", "beta2")
@@ -186,25 +186,134 @@ def early_stopping(history: History, patience: int) -> History:
                    stop_reason=history.stop_reason)
 
 
-@dataclass
 class DropoutRun:
-    """A training run of the dropout dashboard.
+    """A training run of the dropout dashboard that trains only as far as it is asked to and
+    can go on later, with the same result as one uninterrupted call of
+    :func:`lecture_lib.training.fit`.
+
+    One hidden layer of ``width`` tanh units (Xavier), dropout p, Adam(η), minibatches of
+    ``batch_size``. The weights and the dropout masks are drawn from ``default_rng(seed)``,
+    the minibatch order from ``default_rng(seed + 1)``: the same settings give the same run.
+
+    :meth:`train` calls fit on the same network, optimizer and generators, so going on is
+    training on. One detail of fit is per call: its divergence threshold is
+    ``EXPLODE_FACTOR · max(1, L)`` with L the call's first minibatch loss. Every loss fit
+    compares with it is recorded; if one falls between the first call's threshold and a later
+    call's (where the two calls would decide differently), the run is retrained in one call, so
+    the history is always exactly fit's.
 
     Attributes
     ----------
     history : lecture_lib.training.History
-        Every epoch to the last (or to divergence); no early stopping.
+        The epochs trained so far (no early stopping: :func:`early_stopping` cuts it).
     distances : list of float
         ‖w_t − w_0‖ after each epoch (index e − 1 for epoch e), the capacity proxy of the
         slides ("GD visits more weight combinations as t increases").
+    max_epochs : int
+        The run ends there at the latest.
     """
 
-    history: History = field(default_factory=History)
-    distances: list[float] = field(default_factory=list)
+    def __init__(
+        self,
+        X_train: np.ndarray,
+        y_train: np.ndarray,
+        X_val: np.ndarray,
+        y_val: np.ndarray,
+        *,
+        width: int,
+        p: float,
+        eta: float,
+        max_epochs: int,
+        batch_size: int,
+        seed: int,
+        n_classes: int = 10,
+    ) -> None:
+        self._data = (X_train, y_train, X_val, y_val)
+        self._sizes = [X_train.shape[1], width, n_classes]
+        self.p, self.eta, self.seed = p, eta, seed
+        self.max_epochs, self.batch_size = max_epochs, batch_size
+        self._restart()
+
+    def _restart(self) -> None:
+        """Back to the seeded start: a new network, optimizer and generators."""
+        self.net = MLP(self._sizes, activation="tanh", init="xavier",
+                       rng=np.random.default_rng(self.seed), dropout=self.p)
+        self._w0 = self.net.copy_params()
+        self._optimizer = make_optimizer("Adam", eta=self.eta)
+        self._order = np.random.default_rng(self.seed + 1)
+        self.history = History()
+        self.distances: list[float] = []
+        self._losses: list[float] = []  # every loss fit compared with its threshold
+        self._threshold: float | None = None  # of the first call
+        for name in ("loss_and_grads", "loss"):
+            method = getattr(self.net, name)
+
+            def recording(*args, _method=method, **kwargs):
+                result = _method(*args, **kwargs)
+                self._losses.append(float(result[0] if isinstance(result, tuple) else result))
+                return result
+
+            setattr(self.net, name, recording)
+
+    @property
+    def finished(self) -> bool:
+        """The run has reached ``max_epochs`` or diverged: it cannot go on."""
+        return self.history.diverged or self.history.epochs_run >= self.max_epochs
 
     def nbytes(self) -> int:
-        """Approximate memory of the run (Python floats of five curves)."""
-        return 32 * (5 * len(self.distances) + 4)
+        """Approximate memory: the curves, and while it can go on, the network and Adam's
+        two running averages."""
+        curves = 32 * 5 * len(self.distances)
+        state = 0 if self.net is None else 3 * sum(w.nbytes for w in self.net.params)
+        return curves + state
+
+    def train(
+        self,
+        until: Callable[[History], bool] | None = None,
+        callback: Callable[[int, History, list[float]], None] | None = None,
+    ) -> bool:
+        """Train on until ``until(history)`` is True after an epoch (or already is), the last
+        epoch, or divergence. ``callback(epoch, history, distances)`` after each new epoch
+        (``epoch`` 1-based). Returns whether any epoch was trained."""
+        if self.finished or (until is not None and until(self.history)):
+            return False
+        done = self.history.epochs_run
+        mark = len(self._losses)
+        history = self.history
+
+        def each_epoch(_epoch: int, segment: History) -> bool:
+            for name in ("train_loss", "val_loss", "train_acc", "val_acc"):
+                getattr(history, name).append(getattr(segment, name)[-1])
+            self.distances.append(distance_from_start(self.net.params, self._w0))
+            if callback is not None:
+                callback(history.epochs_run, history, self.distances)
+            return until is not None and until(history)
+
+        X_train, y_train, X_val, y_val = self._data
+        segment = fit(self.net, self._optimizer, X_train, y_train, X_val, y_val,
+                      epochs=self.max_epochs - done, batch_size=self.batch_size,
+                      rng=self._order, callback=each_epoch)
+        if done == 0 and self._losses:
+            self._threshold = EXPLODE_FACTOR * max(1.0, self._losses[0])
+        elif not self._agrees(self._losses[mark:]):
+            self._restart()  # and train in one call: exactly fit's decisions
+            return self.train(until, callback)
+        if segment.diverged:
+            history.diverged, history.stop_reason = True, "diverged"
+        elif history.epochs_run >= self.max_epochs:
+            history.stop_reason = "epochs"
+        if self.finished:  # nothing more to train: drop the network and Adam's state
+            self.net = self._optimizer = None
+        return True
+
+    def _agrees(self, losses: list[float]) -> bool:
+        """Whether fit decided on ``losses`` as the first call would have: no loss lies
+        between this call's threshold (from its first loss) and the first call's."""
+        if not losses or self._threshold is None:
+            return True
+        mine = EXPLODE_FACTOR * max(1.0, losses[0])
+        low, high = sorted((mine, self._threshold))
+        return not any(low < loss <= high for loss in losses)
 
 
 def train_dropout_net(
@@ -222,38 +331,23 @@ def train_dropout_net(
     n_classes: int = 10,
     callback: Callable[[int, History, list[float]], None] | None = None,
 ) -> DropoutRun:
-    """Train a one-hidden-layer tanh network (Xavier) with dropout p by Adam(η) for ``epochs``
-    epochs, recording ‖w_t − w_0‖ after each.
+    """A :class:`DropoutRun` trained to its last epoch (``epochs``) or to divergence.
 
-    The weights and the dropout masks are drawn from ``default_rng(seed)``, the minibatch
-    order from ``default_rng(seed + 1)``: the same controls give the same run.
-
-    Parameters
-    ----------
-    callback : callable, optional
-        ``callback(epoch, history, distances)`` after each completed epoch, ``epoch`` 1-based.
+    ``callback(epoch, history, distances)`` after each completed epoch, ``epoch`` 1-based.
     """
-    net = MLP([X_train.shape[1], width, n_classes], activation="tanh",
-              init="xavier", rng=np.random.default_rng(seed), dropout=p)
-    w0 = net.copy_params()
-    result = DropoutRun()
-
-    def each_epoch(epoch: int, history: History) -> None:
-        result.distances.append(distance_from_start(net.params, w0))
-        if callback is not None:
-            callback(epoch + 1, history, result.distances)
-
-    result.history = fit(net, make_optimizer("Adam", eta=eta), X_train, y_train, X_val, y_val,
-                         epochs=epochs, batch_size=batch_size,
-                         rng=np.random.default_rng(seed + 1), callback=each_epoch)
-    return result
+    run = DropoutRun(X_train, y_train, X_val, y_val, width=width, p=p, eta=eta,
+                     max_epochs=epochs, batch_size=batch_size, seed=seed, n_classes=n_classes)
+    run.train(callback=callback)
+    return run
 
 
 class RunCache:
     """The last ``size`` runs by setting: a setting seen before is read back, not retrained.
 
-    Least recently used runs are dropped first. A run of the dashboards holds a few curves of
-    Python floats (about 2 kB for 20 epochs, 13 kB for 80), so 16 runs stay below 0.3 MB.
+    Least recently used runs are dropped first. A training explorer run is a few curves of
+    Python floats (about 2 kB for 20 epochs); a dropout dashboard run that can still go on also
+    keeps its network and Adam's two averages (3 × 19,210 float64 = 0.46 MB at 256 hidden
+    units, dropped when it reaches its last epoch), so 16 runs stay below 8 MB.
     """
 
     def __init__(self, size: int = 16) -> None:

@@ -18,7 +18,7 @@ from lecture_lib.dashboards.optimization import TrainingExplorer
 from lecture_lib.dashboards.regularization import MAX_P, RegularizationDashboard
 from lecture_lib.dashboards.style import fmt
 from lecture_lib.data import load_digits
-from lecture_lib.explorer import RunCache, early_stopping, train_dropout_net
+from lecture_lib.explorer import DropoutRun, RunCache, early_stopping, train_dropout_net
 from lecture_lib.network import MLP
 from lecture_lib.optim import Adam
 from lecture_lib.plots import PALETTE
@@ -61,6 +61,55 @@ def test_early_stopping_read_off_a_full_run_is_fit_with_patience(digits, p, eta)
         assert (cut.stopped_early, cut.diverged) == (expected.stopped_early, expected.diverged)
         if patience == SMALL["epochs"]:
             assert cut.stop_reason == expected.stop_reason
+
+
+def stops(patience):
+    return lambda history: early_stopping(history, patience).stopped_early
+
+
+@pytest.mark.parametrize("p, eta", [(0.5, 1e-2), (0.3, 0.1)])
+def test_a_run_that_goes_on_is_fit_with_patience(digits, p, eta):
+    """Trained only as far as each patience needs, in several calls of fit, the run gives
+    exactly the history of one call of fit with that patience."""
+    run = DropoutRun(digits.X_train[:100], digits.y_train[:100], digits.X_val, digits.y_val,
+                     p=p, eta=eta, width=SMALL["width"], max_epochs=SMALL["epochs"],
+                     batch_size=SMALL["batch_size"], seed=SMALL["seed"])
+    extent = 0
+    for patience in (2, 1, 6, 4, 12, SMALL["epochs"]):
+        trained = run.train(until=stops(patience))
+        assert trained == (run.history.epochs_run > extent)
+        extent = run.history.epochs_run
+        expected = fit_with_patience(digits, p, eta, patience)
+        assert early_stopping(run.history, patience) == expected, patience
+    assert run.finished and run.net is None  # the state is dropped at the end
+
+
+def test_a_run_that_cannot_go_on_exactly_is_retrained(digits):
+    """Where a later fit call would judge divergence differently (its threshold comes from
+    its own first loss), the run is trained again in one call: still fit's history."""
+    run = DropoutRun(digits.X_train[:100], digits.y_train[:100], digits.X_val, digits.y_val,
+                     p=0.5, eta=1e-2, width=SMALL["width"], max_epochs=SMALL["epochs"],
+                     batch_size=SMALL["batch_size"], seed=SMALL["seed"])
+    run.train(until=stops(1))
+    first_net = run.net
+    run._agrees = lambda losses: False  # as if a loss fell between the two thresholds
+    run.train(until=stops(8))
+    assert run.net is not first_net  # a new network, trained in one call
+    assert early_stopping(run.history, 8) == fit_with_patience(digits, 0.5, 1e-2, 8)
+    assert len(run.distances) == run.history.epochs_run
+
+
+def test_thresholds_agree_unless_a_loss_lies_between_them():
+    """fit's threshold is 100 · max(1, first minibatch loss) per call: a later call decides
+    like the first one unless one of its losses lies between the two thresholds."""
+    run = DropoutRun.__new__(DropoutRun)
+    run._threshold = 100 * 2.3  # the first call's first minibatch loss was 2.3
+    assert not run._agrees([0.5, 0.4, 150.0])  # threshold 100: 150 stops only this call
+    assert run._agrees([0.5, 0.4, 99.0])  # below both thresholds
+    assert run._agrees([0.5, 1e6])  # above both: both calls stop there
+    assert not run._agrees([3.0, 240.0])  # threshold 300: 240 stops only the first call
+    assert run._agrees([3.0, 229.0])
+    assert run._agrees([2.3, 229.0, 231.0])  # the same threshold: always the same decision
 
 
 def test_distances_are_the_weights_distance_after_each_epoch(digits):
@@ -145,7 +194,8 @@ def test_default_run_stops_early_and_marks_it(dash):
     check_consistent(dash)
     assert dash.history.stopped_early
     assert f"= k = {dash.patience.value}" in dash.readout.value
-    assert dash.full_run.history.epochs_run == dash.max_epochs > dash.history.epochs_run
+    # trained only as far as early stopping goes
+    assert dash.full_run.history.epochs_run == dash.history.epochs_run < dash.max_epochs
 
 
 def test_the_run_is_fit_with_patience_and_restore_best(dash):
@@ -178,16 +228,23 @@ def test_every_control_including_extremes(dash, control, values):
 
 
 def test_patience_reuses_the_run(dash):
-    """Patience only decides where training stops: moving it trains nothing and costs one
-    picture."""
+    """Patience only decides where training stops: a smaller one redraws without training
+    (one picture), a larger one trains on from where the run stopped, never from the start."""
     run = dash.full_run
-    for k in (1, 3, 25, dash.patience.max, 10):
+    asked = dash.patience.value
+    for k in (1, 3, 25, dash.patience.max, 10, 2):
+        extent = run.history.epochs_run
         start = time.process_time()
         dash.patience.value = k
         cpu = time.process_time() - start
-        assert not dash.trained and dash.full_run is run and dash.renders == 1
-        assert cpu < 0.2, cpu
+        assert dash.full_run is run
+        if k <= asked or run.finished and extent == run.history.epochs_run:
+            assert not dash.trained and dash.renders == 1 and cpu < 0.2, (k, cpu)
+        else:
+            assert dash.trained and run.history.epochs_run > extent
+        asked = max(asked, k)
         check_consistent(dash)
+    assert run.finished  # patience = max_epochs trained it to the end
 
 
 def test_a_setting_seen_before_comes_from_the_cache(dash):
@@ -197,17 +254,6 @@ def test_a_setting_seen_before_comes_from_the_cache(dash):
     dash.p.value = 0.5
     assert not dash.trained and dash.history.val_loss == first
     assert len(dash.runs) <= dash.CACHE_SIZE
-
-
-def test_final_picture_before_the_remaining_epochs(dash):
-    """With early stopping, the final picture is shown when training passes the stop; the
-    epochs after it train on for larger patiences without another picture."""
-    dash.eta.value = 2e-3  # a new setting
-    assert dash.trained and dash.history.stopped_early
-    assert dash.full_run.history.epochs_run == dash.max_epochs
-    assert dash.run_ms <= dash.elapsed * 1000.0
-    check_consistent(dash)
-    dash.eta.value = 3e-3
 
 
 def test_p_slider_is_capped_below_one(dash):

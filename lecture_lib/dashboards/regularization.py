@@ -5,12 +5,12 @@ A wide network (one hidden layer of 256 tanh units) trains on a small subset of 
 drop probability p ("drop p, keep 1-p", as on the slides; cs231n's p is the *keep*
 probability), the patience k of early stopping and the learning rate η of Adam.
 
-A run is trained once per (p, η) by :func:`lecture_lib.explorer.train_dropout_net`, to the last
-epoch; the curves grow while it trains. Early stopping with patience k is then read off it by
-:func:`lecture_lib.explorer.early_stopping`, which gives exactly the history of
-:func:`lecture_lib.training.fit` with ``patience=k`` (the same epochs, cut where fit stops):
-moving k redraws without training, and the final picture is shown as soon as training passes
-the stop, before the remaining epochs (kept for larger k) finish. The left panel shows the
+A run of (p, η) is a :class:`lecture_lib.explorer.DropoutRun`: it trains as far as early
+stopping with patience k goes, and the curves grow while it trains. The history shown is read
+off it by :func:`lecture_lib.explorer.early_stopping`, exactly the history of
+:func:`lecture_lib.training.fit` with ``patience=k``: a smaller k redraws without training, a
+larger k trains on from where the run stopped, and a (p, η) seen before comes from the cache of
+runs. The left panel shows the
 training and validation loss, the right one the capacity proxy ‖w − w_0‖ after each epoch
 ("GD visits more weight combinations as t increases"); both mark the best (restored) epoch and
 the epoch where early stopping ended the run. "Epoch 1" is after the first pass.
@@ -29,7 +29,7 @@ from lecture_lib.dashboards.base import BlittedFigure, Picture
 from lecture_lib.dashboards.style import fmt, row_layout, slider_style
 from lecture_lib.dashboards.training import TrainingDashboard
 from lecture_lib.data import load_digits
-from lecture_lib.explorer import DropoutRun, early_stopping, epoch_numbers, train_dropout_net
+from lecture_lib.explorer import DropoutRun, early_stopping, epoch_numbers
 from lecture_lib.plots import COLORS, new_figure, series_style
 from lecture_lib.training import History
 
@@ -78,7 +78,8 @@ class RegularizationDashboard(TrainingDashboard):
         The run as early stopping with the current patience ends it (what fit with
         ``patience=k`` returns).
     full_run : lecture_lib.explorer.DropoutRun
-        The same run to the last epoch, and ‖w − w_0‖ after each epoch.
+        The run of (p, η) as far as it was trained (for the largest patience asked so far),
+        with ‖w − w_0‖ after each epoch.
     distances : list of float
         ‖w − w_0‖ after each epoch of ``history``.
     restored_val_loss : float or None
@@ -131,7 +132,7 @@ class RegularizationDashboard(TrainingDashboard):
         self.readout = widgets.HTML()
         self.image = Picture()
         self.history = History()
-        self.full_run = DropoutRun()
+        self.full_run: DropoutRun | None = None
         self.distances: list[float] = []
         self.restored_val_loss: float | None = None
         self._partial: tuple[int, History] | None = None  # an epoch drawn while training
@@ -186,44 +187,35 @@ class RegularizationDashboard(TrainingDashboard):
         return float(self.p.value), float(self.eta.value)
 
     def _run(self) -> None:
-        """Read the run of (p, η) from the cache or train it, then cut it at the patience."""
+        """Train the run of (p, η) as far as early stopping with the current patience goes
+        (a run seen before is taken from the cache and goes on only if the patience asks for
+        more epochs than it has), then cut it there and draw it."""
         patience = int(self.patience.value)
-        run = self.runs.get(self.setting_key())
-        if run is not None:
-            self._finish(run, patience)
-            return
-        self.trained = True
-        self.readout.value = f"{html.escape(self._setting())}<br>training…"
-        shown = [False]  # the final picture of this patience is out
+        key = self.setting_key()
+        run = self.runs.get(key)
+        if run is None:
+            run = DropoutRun(self.X_train, self.y_train, self.X_val, self.y_val,
+                             width=self.width, p=key[0], eta=key[1],
+                             max_epochs=self.max_epochs, batch_size=self.batch_size,
+                             seed=self.seed)
+            self.runs.put(key, run)
+
+        def stops(history: History) -> bool:
+            return early_stopping(history, patience).stopped_early
 
         def draw(epoch: int, history: History, distances: list[float]) -> None:
             self._partial = (epoch, history)
             self._draw_curves(history, distances)
             self._hide_marks()
             self.readout.value = (f"{html.escape(self._setting())}<br>training… epoch {epoch} "
-                                  f"of {self.max_epochs}")
+                                  f"of at most {self.max_epochs}")
             self._picture(final=False)
 
-        progress = self._progress(draw, self.every)
-
-        def callback(epoch: int, history: History, distances: list[float]) -> None:
-            if shown[0]:
-                return  # training on for larger patiences: nothing more to draw
-            if early_stopping(history, patience).stopped_early:
-                self._finish(DropoutRun(history, distances), patience)
-                shown[0] = True
-            else:
-                progress(epoch, history, distances)
-
-        run = train_dropout_net(self.X_train, self.y_train, self.X_val, self.y_val,
-                                width=self.width, p=float(self.p.value),
-                                eta=float(self.eta.value), epochs=self.max_epochs,
-                                batch_size=self.batch_size, seed=self.seed, callback=callback)
-        self.runs.put(self.setting_key(), run)
-        if shown[0]:
-            self.full_run = run  # the picture and readout already show this patience
-        else:
-            self._finish(run, patience)
+        if not run.finished and not stops(run.history):
+            self.trained = True
+            self.readout.value = f"{html.escape(self._setting())}<br>training…"
+            run.train(until=stops, callback=self._progress(draw, self.every))
+        self._finish(run, patience)
 
     def _finish(self, run: DropoutRun, patience: int) -> None:
         """Cut ``run`` where early stopping with ``patience`` stops, draw it, mark the best
