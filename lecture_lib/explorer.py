@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lecture_lib import validate
-from lecture_lib.network import MLP
+from lecture_lib.network import MLP, Trace
 from lecture_lib.optim import OPTIMIZERS, Optimizer, make_optimizer
 from lecture_lib.regularization import distance_from_start
 from lecture_lib.surfaces import SURFACES, Path, inside_part, run
@@ -304,6 +304,8 @@ class DropoutRun:
             history.stop_reason = "epochs"
         if self.finished:  # nothing more to train: drop the network and Adam's state
             self.net = self._optimizer = None
+        else:  # keep what training on needs, not the last pass's activations (MBs)
+            self.net.trace = Trace()
         return True
 
     def _agrees(self, losses: list[float]) -> bool:
@@ -367,6 +369,10 @@ class RunCache:
         self._runs.move_to_end(key)
         while len(self._runs) > self.size:
             self._runs.popitem(last=False)
+
+    def discard(self, key: Hashable) -> None:
+        """Forget the run stored for ``key`` (if any)."""
+        self._runs.pop(key, None)
 
     def clear(self) -> None:
         """Forget every run."""

@@ -317,10 +317,23 @@ def test_curves_grow_while_training(dash):
 
 
 def test_same_controls_same_curves(dash):
+    """Train on what is shown trains again from the seeded start: the same curves."""
     dash.train_button.click()
     first = list(dash.history.val_loss)
+    run = dash.full_run
     dash.train_button.click()
+    assert dash.trained and dash.full_run is not run
     assert dash.history.val_loss == first
+
+
+def test_manual_mode_patience_then_train_reuses_the_run(dash):
+    dash.train_on_change.value = False
+    run = dash.full_run
+    dash.patience.value = 4
+    dash.train_button.click()
+    assert not dash.trained and dash.full_run is run and dash.history.stopped_early
+    dash.train_on_change.value = True
+    dash.patience.value = 10
 
 
 def test_palette(dash):

@@ -496,11 +496,21 @@ def test_manual_mode_and_train_button(trainer):
     assert "η = 0.05" in trainer.readout.value
 
 
+def test_manual_mode_train_uses_the_cache_for_a_setting_seen_before(trainer):
+    trainer.eta.value = 0.02
+    trainer.auto.value = False
+    trainer.eta.value = 0.01  # seen before, not shown now: the button reads the cache
+    trainer.train.click()
+    assert not trainer.trained and trainer.eta.value == 0.01
+    trainer.auto.value = True
+
+
 def test_same_start_same_batches(trainer):
-    """Two runs of the same setting give the same curves (seeded init and batch order), and
-    the previous run's curves are drawn in grey."""
+    """Train on the setting shown trains again from the seeded start: the same curves (seeded
+    init and batch order), and the previous run's curves are drawn in grey."""
     first = list(trainer.history.val_loss)
     trainer.train.click()
+    assert trainer.trained, "the button trains again what is shown"
     assert trainer.history.val_loss == first
     grey = np.asarray(trainer.old_val_loss.get_ydata(), dtype=float)
     np.testing.assert_allclose(grey, first)

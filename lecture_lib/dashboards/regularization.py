@@ -186,6 +186,10 @@ class RegularizationDashboard(TrainingDashboard):
         """What a run depends on: (p, η). The patience only decides where it stops."""
         return float(self.p.value), float(self.eta.value)
 
+    def view_key(self) -> tuple[float, float, int]:
+        """The run's setting and the patience where it is cut."""
+        return (*self.setting_key(), int(self.patience.value))
+
     def _run(self) -> None:
         """Train the run of (p, η) as far as early stopping with the current patience goes
         (a run seen before is taken from the cache and goes on only if the patience asks for

@@ -10,7 +10,9 @@ of notebook 02 and :class:`~lecture_lib.dashboards.RegularizationDashboard` of n
   epoch 1, then at most every :attr:`~TrainingDashboard.RENDER_INTERVAL` seconds, so a fast
   run is not slowed down by pictures nobody has time to see.
 * A :class:`lecture_lib.explorer.RunCache` of the last runs: a setting seen before is drawn
-  from it without training.
+  from it without training. The Train button applies the controls like a move (in manual
+  mode), and trains again from the seeded start when the picture already shows this setting
+  (the student asked to watch it train).
 * One epoch numbering, :func:`lecture_lib.explorer.epoch_numbers`: "epoch 1" is after the
   first pass over the training set, in titles, readouts and on the axes.
 """
@@ -67,8 +69,9 @@ class TrainingDashboard(Dashboard):
                                                 indent=False)
         self.train_button = widgets.Button(description="Train", button_style="primary",
                                            icon="play")
-        self.train_button.on_click(lambda _button: self._redraw())
+        self.train_button.on_click(self._train_clicked)
         self.runs = RunCache(self.CACHE_SIZE)
+        self._shown_key = None
         self._running = False
         self.renders = 0
         self.trained = False
@@ -86,6 +89,19 @@ class TrainingDashboard(Dashboard):
     def train(self) -> widgets.Button:
         """``train_button`` (notebook 02's name for it)."""
         return self.train_button
+
+    def setting_key(self) -> tuple:
+        """What a run depends on (the cache key)."""
+        raise NotImplementedError
+
+    def view_key(self) -> tuple:
+        """What the picture depends on: the run's setting (and where it is cut, if any)."""
+        return self.setting_key()
+
+    def _train_clicked(self, _button=None) -> None:
+        if self.view_key() == self._shown_key:  # train again what is shown: from the start
+            self.runs.discard(self.setting_key())
+        self._redraw()
 
     def _watch(self, *controls: widgets.Widget) -> None:
         for control in controls:
@@ -110,6 +126,7 @@ class TrainingDashboard(Dashboard):
         self.first_points_ms = self.run_ms = float("nan")
         try:
             self._run()
+            self._shown_key = self.view_key()
         finally:
             self._running = False
             self.elapsed = time.perf_counter() - self._start
