@@ -245,12 +245,13 @@ class DropoutRun:
         self.distances: list[float] = []
         self._losses: list[float] = []  # every loss fit compared with its threshold
         self._threshold: float | None = None  # of the first call
+        losses = self._losses  # (not self: no reference cycle keeps a dropped run's arrays)
         for name in ("loss_and_grads", "loss"):
             method = getattr(self.net, name)
 
             def recording(*args, _method=method, **kwargs):
                 result = _method(*args, **kwargs)
-                self._losses.append(float(result[0] if isinstance(result, tuple) else result))
+                losses.append(float(result[0] if isinstance(result, tuple) else result))
                 return result
 
             setattr(self.net, name, recording)
