@@ -3,13 +3,22 @@
 Rows:
 
 * surface explorer: a control move -> new PNG bytes (four rules, 300 steps each);
-* training explorer: a control move -> the first epoch's points in ``image.value``, and -> the
-  end of the default run (Adam, η = 0.01, B = 64, 20 epochs);
+* training explorer: a control move -> the first epoch's points in the picture, and the
+  default run (Adam, η = 0.01, B = 64, 20 epochs) trained from scratch (cache cleared);
+* CPU per move (``time.process_time`` in this process: p50, mean, max) over a sweep of every
+  control of each dashboard, with the issue's budgets on the mean (surface explorer 0.1 s,
+  training explorer 0.25 s), and the RSS growth of building the dashboard and sweeping it;
 * one training epoch (forward, backprop, Adam step per minibatch of 64) of lecture_lib's digits
   net against the same net, initial weights, batches and optimizer in PyTorch on CPU. The row's
   budget is PyTorch's p50, so "within budget" means lecture_lib is no slower; ``ratio`` is
   lecture_lib / PyTorch. PyTorch is optional (benchmarks/requirements.txt): without it the row
   says skipped.
+
+The sweep (:func:`cpu_sweep`) moves each control as a student does with the keyboard: from its
+value up to its end, down to its start, and back (a slider through at most 21 evenly spaced
+positions, an integer slider of up to 100 values through all of them, every option of a toggle
+or selection slider, a checkbox off and on, a button clicked three times). Revisited positions
+are part of a student's sweep; ``mean_new_ms`` is the mean over the moves that trained.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import os
 import time
 
+import ipywidgets as widgets
 import numpy as np
 from timing import row, skipped, time_calls
 
@@ -26,6 +36,125 @@ from lecture_lib.optim import Adam
 from lecture_lib.training import digits_net
 
 BATCH = 64
+SLIDER_POSITIONS = 21
+
+
+# ------------------------------------------------------------------ CPU sweep of every control
+
+
+def rss_mib() -> float:
+    """Resident memory of this process (Linux /proc), MiB."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
+def positions(widget) -> list:
+    """The values a sweep visits, in increasing order."""
+    if isinstance(widget, widgets.Checkbox):
+        return [False, True]
+    if isinstance(widget, (widgets.ToggleButtons, widgets.SelectionSlider)):
+        return [option[1] if isinstance(option, tuple) else option for option in widget.options]
+    if isinstance(widget, widgets.IntSlider) and widget.max - widget.min <= 100:
+        return list(range(widget.min, widget.max + 1))
+    grid = np.linspace(widget.min, widget.max, SLIDER_POSITIONS)
+    grid = np.clip(np.round(grid / widget.step) * widget.step, widget.min, widget.max)
+    if isinstance(widget, widgets.FloatLogSlider):
+        return sorted({float(widget.base ** e) for e in grid})
+    if isinstance(widget, widgets.IntSlider):
+        return sorted({int(v) for v in grid})
+    return sorted({float(v) for v in grid})
+
+
+def sweep_order(widget) -> list:
+    """From the current value up to the end, down to the start, back up to the value."""
+    start = widget.value
+    if isinstance(widget, widgets.Checkbox):
+        return [not start, start]
+    values = positions(widget)
+    if isinstance(widget, widgets.ToggleButtons):
+        return [v for v in values if v != start] + [start]
+    log = isinstance(widget, widgets.FloatLogSlider)
+    index = int(np.argmin([abs(np.log(v / start)) if log else abs(v - start) for v in values]))
+    order = values[index + 1:] + values[::-1][1:] + values[1:index + 1]
+    if not order or order[-1] != start:
+        order.append(start)
+    return order
+
+
+def cpu_sweep(controls: dict, buttons: dict, trained=None) -> tuple[dict, list[float]]:
+    """CPU seconds of each move over a sweep of every control and button.
+
+    Returns ``{control name: [seconds per move]}`` and the seconds of the moves for which
+    ``trained()`` said the move trained (empty without ``trained``).
+    """
+    per_control, new = {}, []
+    moves = [(name, widget, value) for name, widget in controls.items()
+             for value in sweep_order(widget)]
+    for name, widget, value in moves:
+        start = time.process_time()
+        widget.value = value
+        seconds = time.process_time() - start
+        per_control.setdefault(name, []).append(seconds)
+        if trained is not None and trained():
+            new.append(seconds)
+    for name, button in buttons.items():
+        for _ in range(3):
+            start = time.process_time()
+            button.click()
+            per_control.setdefault(name, []).append(time.process_time() - start)
+    return per_control, new
+
+
+def cpu_row(name: str, build, budget_ms: float, controls, buttons, trained=None) -> dict:
+    """Build a dashboard, sweep every control, and report CPU per move and RSS growth."""
+    rss_before = rss_mib()
+    dash = build()
+    rss_built = rss_mib()
+    per_control, new = cpu_sweep(controls(dash), buttons(dash),
+                                 None if trained is None else (lambda: trained(dash)))
+    samples = np.array([s for values in per_control.values() for s in values]) * 1000.0
+    means = {key: round(float(np.mean(v)) * 1000.0, 1) for key, v in per_control.items()}
+    extra = {
+        "mean_ms": round(float(samples.mean()), 1),
+        "max_ms": round(float(samples.max()), 1),
+        "budget_stat": "mean_ms",
+        "per_control_mean_ms": means,
+        "worst_control_mean_ms": max(means.values()),
+        "rss_build_mib": round(rss_built - rss_before, 1),
+        "rss_sweep_mib": round(rss_mib() - rss_built, 1),
+        "clock": "process CPU time (time.process_time), BLAS on 1 thread as in the observers",
+    }
+    if trained is not None:
+        extra["moves_trained"] = len(new)
+        extra["mean_new_ms"] = round(float(np.mean(new)) * 1000.0, 1) if new else None
+    return row(name, samples, budget_ms, **extra)
+
+
+def surface_cpu_rows() -> list[dict]:
+    return [cpu_row(
+        "surface explorer: CPU per move, sweep of every control", SurfaceExplorer, 100.0,
+        lambda d: {"surface": d.surface, **{f"rule {k}": v for k, v in d.rules.items()},
+                   "eta": d.eta, "beta": d.beta, "beta1": d.beta1, "beta2": d.beta2,
+                   "noise": d.noise},
+        lambda d: {})]
+
+
+def training_cpu_rows() -> list[dict]:
+    return [cpu_row(
+        "training explorer: CPU per move, sweep of every control", TrainingExplorer, 250.0,
+        lambda d: {"rule": d.rule, "eta": d.eta, "beta": d.beta, "beta2": d.beta2,
+                   "batch_size": d.batch_size, "train_on_change": d.train_on_change},
+        lambda d: {"train_button": d.train_button},
+        trained=lambda d: d.trained)]
+
+
+# ------------------------------------------------------------------ wall-clock latency
 
 
 def surface_rows() -> list[dict]:
@@ -49,20 +178,22 @@ def surface_rows() -> list[dict]:
 
 def training_rows() -> list[dict]:
     dash = TrainingExplorer()
-    stamps: list[float] = []
-    dash.image.observe(lambda change: stamps.append(time.perf_counter()), names="value")
     first = []
     moves = [(dash.eta, 0.003), (dash.eta, 0.01), (dash.rule, "SGD"), (dash.rule, "Adam"),
              (dash.beta, 0.8), (dash.beta, 0.9)]
     for widget, value in moves:
-        stamps.clear()
-        start = time.perf_counter()
+        dash.runs.clear()  # a new run every time
         widget.value = value
-        # stamps[0]: the cleared axes; stamps[1]: the first epoch's points
-        first.append((stamps[1] - start) * 1000.0)
+        first.append(dash.first_points_ms)
     assert dash.rule.value == "Adam" and dash.eta.value == 0.01 and dash.beta.value == 0.9
+
+    def train_from_scratch():
+        dash.runs.clear()
+        dash.train_button.click()
+        assert dash.trained
+
     # the notebook's default setting, retrained by the Train button
-    full = time_calls(dash.train.click for _ in range(5))
+    full = time_calls(train_from_scratch for _ in range(5))
     epochs = dash.epochs
     return [
         row("training explorer: control move -> first epoch's points", first, 300.0),
@@ -143,4 +274,5 @@ def epoch_rows(repeats: int = 7) -> list[dict]:
 
 
 def benchmarks() -> list[dict]:
-    return surface_rows() + training_rows() + epoch_rows()
+    return (surface_rows() + training_rows() + surface_cpu_rows() + training_cpu_rows()
+            + epoch_rows())

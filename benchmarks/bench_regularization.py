@@ -1,9 +1,12 @@
 """The dropout / early-stopping dashboard and the ensemble-vs-K figure of notebook 03.
 
 Rows: a control move to the first picture with curve points (budget 300 ms), a move to the
-final picture of a whole training run (budget 2 s), and the ensemble-vs-K figure: the
-averages of up to 128 thinned nets and a 1024-net reference on the 359 validation images, drawn
-and encoded as PNG (budget 1 s).
+final picture of a whole training run (budget 2 s), the same two for moves to new settings
+only (what a student waits for when the dashboard trains), the CPU per move over a sweep of
+every control (budget 0.25 s on the mean; the sweep of :func:`bench_optimization.cpu_sweep`,
+with the patience slider through all its values), and the ensemble-vs-K figure: the averages of
+up to 128 thinned nets and a 1024-net reference on the 359 validation images, drawn and encoded
+as PNG (budget 1 s).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from bench_optimization import cpu_row
 from timing import row, time_calls
 
 from lecture_lib.dashboards.regularization import RegularizationDashboard
@@ -27,11 +31,19 @@ def benchmarks() -> list[dict]:
     moves = [(dashboard.p, v) for v in (0.0, 0.2, 0.5, 0.9, 0.35)]
     moves += [(dashboard.patience, v) for v in (1, 5, 20, 10)]
     moves += [(dashboard.eta, v) for v in (1e-3, 1e-2, 1e-1, 3e-3)]
-    first, full = [], []
+    first, full, first_new, full_new = [], [], [], []
     for widget, value in moves:
         widget.value = value
         first.append(dashboard.first_points_ms)
         full.append(dashboard.run_ms)
+        if dashboard.trained:
+            first_new.append(dashboard.first_points_ms)
+            full_new.append(dashboard.run_ms)
+    cpu = cpu_row(
+        "dropout dashboard: CPU per move, sweep of every control", RegularizationDashboard,
+        250.0, lambda d: {"p": d.p, "patience": d.patience, "eta": d.eta,
+                          "train_on_change": d.train_on_change},
+        lambda d: {"train_button": d.train_button}, trained=lambda d: d.trained)
 
     digits = load_digits(seed=0)
     net = MLP([64, 64, 10], activation="relu", init="he", rng=np.random.default_rng(0),
@@ -54,5 +66,8 @@ def benchmarks() -> list[dict]:
     return [
         row("dropout dashboard: move -> first curve points", first, 300.0, date=stamp),
         row("dropout dashboard: move -> full training run drawn", full, 2000.0, date=stamp),
+        row("dropout dashboard: move to a new setting -> first curve points", first_new, 300.0),
+        row("dropout dashboard: move to a new setting -> final picture", full_new, 2000.0),
+        cpu,
         row("ensemble vs K figure (K <= 128, reference 1024 nets)", ensemble, 1000.0),
     ]

@@ -2,15 +2,16 @@
 
 * :class:`SurfaceExplorer`: SGD, momentum, RMSProp and Adam side by side on the 2-D error
   surfaces of :mod:`lecture_lib.surfaces` (ravine, plateau, saddle, local minima), with η, β,
-  β1, β2 and gradient noise on sliders. Contours are drawn once per surface; the paths are
-  blitted on every move.
+  β1, β2 and gradient noise on sliders. The paths come from
+  :func:`lecture_lib.explorer.surface_runs`; contours are drawn once per surface, the paths
+  are blitted on every move.
 * :class:`TrainingExplorer`: one rule trains the digits network of
-  :mod:`lecture_lib.minibatch`; training and validation curves are drawn epoch by epoch while
-  it runs.
+  :func:`lecture_lib.training.digits_net`; training and validation curves are drawn epoch by
+  epoch while it runs ("epoch 1" is after the first pass).
 
 A run that diverges is drawn as such: the path up to the edge of the picture with a ✕ where it
 left (surfaces), or the curves up to the last finite epoch (training), and a message in the
-readout.
+readout. Both dashboards compute with :mod:`lecture_lib.explorer` and only draw here.
 """
 
 from __future__ import annotations
@@ -22,34 +23,42 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from lecture_lib.dashboards.base import BlittedFigure, Dashboard
+from lecture_lib import validate
+from lecture_lib.dashboards.base import BlittedFigure, Dashboard, Picture
+from lecture_lib.dashboards.style import fmt, row_layout, slider_style, toggle_style
+from lecture_lib.dashboards.training import TrainingDashboard
 from lecture_lib.data import load_digits
-from lecture_lib.optim import SGD, Adam, Momentum, Optimizer, RMSProp
-from lecture_lib.plots import draw_contours, new_figure
-from lecture_lib.surfaces import SURFACES, inside_part, run
-from lecture_lib.training import DIGITS_SIZES, History, digits_net, fit
+from lecture_lib.explorer import (
+    GAP_SPAN,
+    epoch_numbers,
+    epochs_within,
+    make_rule,
+    rule_hyperparameters,
+    steps_per_epoch,
+    surface_runs,
+)
+from lecture_lib.optim import Optimizer
+from lecture_lib.plots import COLORS as PALETTE_COLORS
+from lecture_lib.plots import draw_contours, new_figure, series_style
+from lecture_lib.surfaces import SURFACES
+from lecture_lib.training import DIGITS_SIZES, EXPLODE_FACTOR, History, train_each
+
+__all__ = ["COLORS", "RULES", "SurfaceExplorer", "TrainingExplorer", "make_rule"]
 
 RULES = ("SGD", "momentum", "RMSProp", "Adam")
-COLORS = {"SGD": "C0", "momentum": "C1", "RMSProp": "C2", "Adam": "C3"}
-GAP_SPAN = (1e-10, 1e3)  # fixed log axis of E(w_t) - E(w*)
+#: Colour and dash pattern of each rule (Okabe–Ito palette of :mod:`lecture_lib.plots`).
+STYLES = {rule: series_style(i) for i, rule in enumerate(RULES)}
+COLORS = {rule: style["color"] for rule, style in STYLES.items()}
+DASH_NAMES = {"-": "solid", "--": "dashed", "-.": "dash-dot", ":": "dotted"}
+#: The most steps a surface explorer draws per path (a move then costs about 0.2 s).
+MAX_SURFACE_STEPS = 10_000
 
 
-def _fmt(value: float) -> str:
-    return "0" if value == 0 else f"{value:.3g}"
-
-
-def make_rule(name: str, eta: float, beta: float, beta1: float, beta2: float) -> Optimizer:
-    """The rule ``name`` of :data:`RULES` with the dashboards' hyperparameters: ``beta`` is
-    momentum's and RMSProp's β, ``beta1``, ``beta2`` are Adam's (with bias correction)."""
-    if name == "SGD":
-        return SGD(eta)
-    if name == "momentum":
-        return Momentum(eta, beta)
-    if name == "RMSProp":
-        return RMSProp(eta, beta)
-    if name == "Adam":
-        return Adam(eta, beta1, beta2)
-    raise ValueError(f"unknown rule {name!r}; choose one of {', '.join(RULES)}")
+def swatch(rule: str) -> str:
+    """A short line in the rule's colour before its name in a readout: colour is not the only
+    cue (the name follows) and no coloured text has to meet a contrast ratio."""
+    return (f"<span aria-hidden='true' style='display:inline-block;width:1.6em;height:0.3em;"
+            f"background:{COLORS[rule]};vertical-align:middle;margin-right:0.3em'></span>")
 
 
 class SurfaceExplorer(Dashboard):
@@ -58,7 +67,7 @@ class SurfaceExplorer(Dashboard):
     Parameters
     ----------
     steps : int
-        Steps per path.
+        Steps per path, 1 to :data:`MAX_SURFACE_STEPS`.
     seed : int
         Seeds the gradient noise; every rule sees the same noise sequence z_t, and the same
         z_t at every setting, so a move changes only what the slider changes.
@@ -71,7 +80,9 @@ class SurfaceExplorer(Dashboard):
     eta : ipywidgets.FloatLogSlider
     beta, beta1, beta2, noise : ipywidgets.FloatSlider
     readout : ipywidgets.HTML
-    image : ipywidgets.Image
+    image : lecture_lib.dashboards.base.Picture
+    runs : dict
+        Rule name → :class:`lecture_lib.explorer.SurfaceRun` of the rules shown now.
     paths : dict
         Rule name → :class:`lecture_lib.surfaces.Path` of the rules shown now.
     """
@@ -79,42 +90,44 @@ class SurfaceExplorer(Dashboard):
     title = "Surface explorer"
 
     def __init__(self, *, steps: int = 300, seed: int = 0) -> None:
-        self.steps = steps
-        self.seed = seed
-        style = {"description_width": "170px"}
-        wide = widgets.Layout(width="480px")
+        self.steps = validate.positive_int("steps", steps, maximum=MAX_SURFACE_STEPS)
+        self.seed = validate.non_negative_int("seed", seed)
+        style, wide = slider_style(), row_layout
         self.surface = widgets.ToggleButtons(options=list(SURFACES), value="ravine",
                                              description="surface",
-                                             style={"button_width": "118px"})
+                                             style=toggle_style("118px"))
         self.rules = {name: widgets.Checkbox(value=True, description=name, indent=False,
                                              layout=widgets.Layout(width="140px"))
                       for name in RULES}
         self.eta = widgets.FloatLogSlider(value=0.05, base=10, min=-3, max=1, step=0.05,
                                           readout_format=".3g", description="η",
-                                          style=style, layout=wide)
+                                          style=style, layout=wide())
         self.beta = widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01,
                                         description="β (momentum, RMSProp)", style=style,
-                                        layout=wide)
+                                        layout=wide())
         self.beta1 = widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01,
-                                         description="β1 (Adam)", style=style, layout=wide)
+                                         description="β1 (Adam)", style=style, layout=wide())
         self.beta2 = widgets.FloatSlider(value=0.999, min=0.0, max=0.9999, step=0.0001,
                                          readout_format=".4f", description="β2 (Adam)",
-                                         style=style, layout=wide)
+                                         style=style, layout=wide())
         self.noise = widgets.FloatSlider(value=0.0, min=0.0, max=5.0, step=0.05,
-                                         description="gradient noise", style=style, layout=wide)
+                                         description="gradient noise", style=style,
+                                         layout=wide())
         self.readout = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        self.image = Picture()
         self._surface_drawn = None
+        self.runs: dict = {}
+        self.paths: dict = {}
         for control in (self.surface, self.eta, self.beta, self.beta1, self.beta2, self.noise,
                         *self.rules.values()):
-            control.observe(self._update_quietly, names="value")
+            control.observe(self._redraw, names="value")
         controls = widgets.VBox([
             self.surface, widgets.HBox(list(self.rules.values())), self.eta, self.beta,
             self.beta1, self.beta2, self.noise,
         ])
-        self.box = widgets.VBox([controls, self.readout, self.image])
+        self.box = widgets.VBox([controls, self.readout, self.image.widget])
         self._build_figure()
-        self._update_quietly()
+        self._redraw()
 
     # ------------------------------------------------------------------ figure
     def _build_figure(self) -> None:
@@ -129,14 +142,14 @@ class SurfaceExplorer(Dashboard):
         self.blit = BlittedFigure(self.fig)
         self.lines, self.ends, self.exits, self.gaps = {}, {}, {}, {}
         for name in RULES:
-            color = COLORS[name]
-            self.lines[name], = self.ax_path.plot([], [], "-", color=color, lw=1.4, label=name,
-                                                  animated=True)
+            color, dashes = COLORS[name], STYLES[name]["linestyle"]
+            self.lines[name], = self.ax_path.plot([], [], color=color, ls=dashes, lw=1.6,
+                                                  label=name, animated=True)
             self.ends[name], = self.ax_path.plot([], [], "o", color=color, ms=6, mec="k",
                                                  animated=True)
             self.exits[name], = self.ax_path.plot([], [], "X", color=color, ms=13, mec="k",
                                                   animated=True, clip_on=False, zorder=5)
-            self.gaps[name], = self.ax_gap.semilogy([], [], "-", color=color, lw=1.4,
+            self.gaps[name], = self.ax_gap.semilogy([], [], color=color, ls=dashes, lw=1.6,
                                                     label=name, animated=True)
         self.ax_gap.set_xlim(0, self.steps)
         self.ax_gap.set_ylim(*GAP_SPAN)
@@ -178,82 +191,109 @@ class SurfaceExplorer(Dashboard):
         return [name for name in RULES if self.rules[name].value]
 
     def update(self) -> None:
-        """Run every chosen rule on the surface, move the artists, refresh the picture."""
+        """Run every chosen rule on the surface (:func:`lecture_lib.explorer.surface_runs`),
+        move the artists, refresh the picture and the readout."""
         name = self.surface.value
         if self._surface_drawn != name:
             self._draw_surface(name)
-        surface = SURFACES[name]
-        e_min = float(surface.E(np.asarray(surface.minimum)))
-        noise = self.noise.value
-        self.paths = {}
-        lines = []
-        chosen = self.chosen()
+        self.runs = surface_runs(name, self.chosen(), eta=self.eta.value, beta=self.beta.value,
+                                 beta1=self.beta1.value, beta2=self.beta2.value,
+                                 noise=self.noise.value, steps=self.steps, seed=self.seed)
+        self.paths = {rule: result.path for rule, result in self.runs.items()}
         for rule in RULES:
-            shown = rule in chosen
+            result = self.runs.get(rule)
             for artist in (self.lines[rule], self.ends[rule], self.exits[rule], self.gaps[rule]):
-                artist.set_visible(shown)
-            if not shown:
+                artist.set_visible(result is not None)
+            if result is None:
                 continue
-            optimizer = make_rule(rule, self.eta.value, self.beta.value, self.beta1.value,
-                                  self.beta2.value)
-            path = run(surface, optimizer, steps=self.steps, noise=noise,
-                       rng=np.random.default_rng(self.seed) if noise > 0 else None)
-            self.paths[rule] = path
-            points, exit_point = inside_part(path, surface.xlim, surface.ylim)
-            self.lines[rule].set_data(points[:, 0], points[:, 1])
-            if exit_point is None:
-                self.ends[rule].set_data([points[-1, 0]], [points[-1, 1]])
+            self.lines[rule].set_data(result.points[:, 0], result.points[:, 1])
+            if result.exit_point is None:
+                self.ends[rule].set_data(result.points[-1:, 0], result.points[-1:, 1])
                 self.exits[rule].set_data([], [])
             else:
                 self.ends[rule].set_data([], [])
-                self.exits[rule].set_data([exit_point[0]], [exit_point[1]])
-            gap = np.clip(path.E - e_min, *GAP_SPAN)
-            self.gaps[rule].set_data(np.arange(len(gap)), gap)
-            lines.append(self._describe(rule, path, exit_point, e_min))
-        if not lines:
-            lines = ["Tick at least one rule to draw its path."]
-        noise_text = (f"gradient noise σ = {_fmt(noise)} (the same z_t for every rule)"
-                      if noise > 0 else "exact gradients (no noise)")
-        header = (f"<b>{html.escape(name)}</b>, {self.steps} steps from ■, η = "
-                  f"{_fmt(self.eta.value)}, {noise_text}")
-        self.readout.value = header + "<br>" + "<br>".join(lines)
-        self.image.value = self.blit.render()
+                self.exits[rule].set_data([result.exit_point[0]], [result.exit_point[1]])
+            self.gaps[rule].set_data(np.arange(len(result.gap)), result.gap)
+        self.readout.value = self._readout()
+        self.show(self.blit.render())
 
-    def _describe(self, rule: str, path, exit_point, e_min: float) -> str:
-        color = {"C0": "#1f77b4", "C1": "#ff7f0e", "C2": "#2ca02c", "C3": "#d62728"}[COLORS[rule]]
-        label = f"<span style='color:{color}'><b>{rule}</b></span>"
+    def _setting(self) -> str:
+        noise = self.noise.value
+        noise_text = (f"gradient noise σ = {fmt(noise)} (the same z_t for every rule)"
+                      if noise > 0 else "exact gradients (no noise)")
+        return (f"{self.surface.value}, {self.steps} steps from ■, η = {fmt(self.eta.value)}, "
+                f"{noise_text}")
+
+    def _outcome(self, rule: str) -> str:
+        """What happened to one rule's path, in plain text."""
+        result = self.runs[rule]
+        path = result.path
         if path.diverged:
-            return (f"{label}: <b>diverged</b> at step {path.diverged_at}: w left the picture "
-                    f"(✕) and kept growing; η = {_fmt(self.eta.value)} is too large here")
+            return (f"diverged at step {path.diverged_at}: w left the picture (✕) and kept "
+                    f"growing; η = {fmt(self.eta.value)} is too large here")
         w1, w2 = path.w[-1]
-        text = (f"{label}: ends at ({_fmt(w1)}, {_fmt(w2)}), E(w) - E(w*) = "
-                f"{_fmt(max(float(path.E[-1]) - e_min, 0.0))}")
-        if exit_point is not None:
+        text = f"ends at ({fmt(w1)}, {fmt(w2)}), E(w) - E(w*) = {fmt(result.final_gap)}"
+        if result.exit_point is not None:
             text += " (outside the picture: ✕ marks where it left)"
         return text
 
+    def _readout(self) -> str:
+        lines = []
+        for rule in self.runs:
+            outcome = html.escape(self._outcome(rule))
+            if self.runs[rule].path.diverged:
+                outcome = outcome.replace("diverged", "<b>diverged</b>", 1)
+            lines.append(f"{swatch(rule)}<b>{rule}</b>: {outcome}")
+        if not lines:
+            lines = ["Tick at least one rule to draw its path."]
+        return f"<b>{html.escape(self._setting())}</b><br>" + "<br>".join(lines)
+
+    def describe(self) -> str:
+        """The picture in words: the surface, the setting, and where each path ends."""
+        if not self.runs:
+            return (f"Contours of the {self.surface.value} error surface; no rule is ticked, so "
+                    "no path is drawn.")
+        parts = [f"{rule} ({DASH_NAMES[STYLES[rule]['linestyle']]} line) {self._outcome(rule)}"
+                 for rule in self.runs]
+        return (f"Left: paths of the update rules over the contours of the {self._setting()}, "
+                f"towards the minimum ★. Right: E(w_t) - E(w*) on a log scale over the steps. "
+                + "; ".join(parts) + ".")
+
+
+# ====================================================================== training explorer
 
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
-LOSS_SPAN = (1e-3, 300.0)  # fit stops at 100 × the first loss (about 230)
+#: fit stops a run once a loss exceeds EXPLODE_FACTOR × the first loss (ln 10 ≈ 2.3 here)
+LOSS_SPAN = (1e-3, 3.0 * EXPLODE_FACTOR)
 ERROR_SPAN = (2e-3, 1.0)
+#: Optimizer steps a run may take (about 0.3 s of CPU): B >= 8 trains every epoch, B = 4 (270
+#: steps per epoch) 11, B = 2 five and B = 1 (1,079 steps per epoch) two.
+MAX_RUN_STEPS = 3_000
+#: Most epochs per run (the x axis).
+MAX_EPOCHS = 500
 
 
-class TrainingExplorer(Dashboard):
+class TrainingExplorer(TrainingDashboard):
     """Train the digits network with one rule and watch the curves grow epoch by epoch.
 
     Every run starts from the same initial weights and the same batch order (seeded), so the
-    curves differ only by the controls. The previous run's validation curves stay in grey.
+    curves differ only by the controls. The previous run's validation curves stay in grey. A
+    setting seen before is drawn from the cache of the last runs; small batch sizes train as
+    many epochs as ``max_steps`` optimizer steps allow (the readout says so).
 
     Parameters
     ----------
     epochs : int
-        Epochs per run (the x axis is fixed to them).
+        Epochs per run (the x axis is fixed to them), 1 to :data:`MAX_EPOCHS`.
     seed : int
         Seeds the initial weights and the batch order.
     time_limit : float
-        Seconds after which a run stops (batch size 1 takes about 1,000 steps per epoch).
+        Seconds after which a run stops anyway (on a very busy machine); such a run is not
+        cached.
     auto_run : bool
         Retrain on every control change (else only on the Train button).
+    max_steps : int
+        Optimizer steps per run at most (default :data:`MAX_RUN_STEPS`).
 
     Attributes
     ----------
@@ -261,69 +301,64 @@ class TrainingExplorer(Dashboard):
     eta : ipywidgets.FloatLogSlider
     beta, beta2 : ipywidgets.FloatSlider
     batch_size : ipywidgets.SelectionSlider
-    auto : ipywidgets.Checkbox
-    train : ipywidgets.Button
+    train_on_change, auto : ipywidgets.Checkbox
+        The same checkbox under two names.
+    train_button, train : ipywidgets.Button
+        The same button under two names.
     readout : ipywidgets.HTML
-    image : ipywidgets.Image
+    image : lecture_lib.dashboards.base.Picture
     history : lecture_lib.training.History
         The last run.
     renders : int
-        Pictures sent during the last run (at least one per run, more while it trains).
+        Pictures sent during the last update (one for a cached run, more while it trains).
     """
 
     title = "Training explorer"
 
     def __init__(self, *, epochs: int = 20, seed: int = 0, time_limit: float = 8.0,
-                 auto_run: bool = True) -> None:
-        self.epochs = epochs
-        self.seed = seed
-        self.time_limit = time_limit
+                 auto_run: bool = True, max_steps: int = MAX_RUN_STEPS) -> None:
+        self.epochs = validate.positive_int("epochs", epochs, maximum=MAX_EPOCHS)
+        self.seed = validate.non_negative_int("seed", seed)
+        self.time_limit = validate.positive_float("time_limit", time_limit)
+        auto_run = validate.boolean("auto_run", auto_run)
+        self.max_steps = validate.positive_int("max_steps", max_steps,
+                                               maximum=validate.MAX_STEPS)
         self.data = load_digits(seed=0)
-        n_train = len(self.data.X_train)
-        style = {"description_width": "130px"}
-        wide = widgets.Layout(width="460px")
+        self.n_train = len(self.data.X_train)
+        style, wide = slider_style("130px"), row_layout
         self.rule = widgets.ToggleButtons(options=list(RULES), value="Adam", description="rule",
-                                          style={"button_width": "118px"})
-        # continuous_update=False: a run takes a second, so train when a slider is released
+                                          style=toggle_style("118px"))
+        # continuous_update=False: a run takes a fraction of a second, so train on release
         self.eta = widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=1, step=0.1,
                                           readout_format=".3g", description="η", style=style,
-                                          layout=wide, continuous_update=False)
+                                          layout=wide("460px"), continuous_update=False)
         self.beta = widgets.FloatSlider(value=0.9, min=0.0, max=0.999, step=0.001,
                                         readout_format=".3f",
                                         description="β (momentum, RMSProp; Adam's β1)",
-                                        style={"description_width": "270px"},
-                                        layout=widgets.Layout(width="600px"),
+                                        style=slider_style("270px"), layout=wide("600px"),
                                         continuous_update=False)
         self.beta2 = widgets.FloatSlider(value=0.999, min=0.0, max=0.9999, step=0.0001,
                                          readout_format=".4f", description="β2 (Adam)",
-                                         style=style, layout=wide, continuous_update=False)
-        sizes = [(str(b), b) for b in BATCH_SIZES] + [(f"all {n_train}", n_train)]
+                                         style=style, layout=wide("460px"),
+                                         continuous_update=False)
+        sizes = [(str(b), b) for b in BATCH_SIZES] + [(f"all {self.n_train}", self.n_train)]
         self.batch_size = widgets.SelectionSlider(options=sizes, value=64,
                                                   description="batch size B", style=style,
-                                                  layout=wide, continuous_update=False)
-        self.auto = widgets.Checkbox(value=auto_run, description="retrain on every change",
-                                     indent=False)
-        self.train = widgets.Button(description="Train", button_style="primary", icon="play")
+                                                  layout=wide("460px"),
+                                                  continuous_update=False)
         self.readout = widgets.HTML()
-        self.image = widgets.Image(format="png")
-        self.renders = 0
+        self.image = Picture()
         self.history = History()
+        self.stopped = False
+        self._in_progress = False
         self._previous = None
-        self._running = False
-        for control in (self.rule, self.eta, self.beta, self.beta2, self.batch_size):
-            control.observe(self._on_change, names="value")
-        self.train.on_click(lambda _button: self._update_quietly())
+        buttons = self._training_controls(auto_run)
+        self._watch(self.rule, self.eta, self.beta, self.beta2, self.batch_size)
         controls = widgets.VBox([self.rule, self.eta, self.beta, self.beta2, self.batch_size,
-                                 widgets.HBox([self.train, self.auto])])
-        self.box = widgets.VBox([controls, self.readout, self.image])
+                                 buttons])
+        self.box = widgets.VBox([controls, self.readout, self.image.widget])
         self._build_figure()
-        self._update_quietly()
-
-    def _on_change(self, change) -> None:
-        if self.auto.value:
-            self._update_quietly()
-        else:
-            self.readout.value = "Controls changed: press <b>Train</b> to run."
+        self._redraw()
 
     # ------------------------------------------------------------------ figure
     def _build_figure(self) -> None:
@@ -331,25 +366,26 @@ class TrainingExplorer(Dashboard):
         self.ax_loss, self.ax_acc = self.fig.subplots(1, 2)
         self.blit = BlittedFigure(self.fig)
         moving = {"animated": True}
-        self.old_val_loss, = self.ax_loss.semilogy([], [], "--", color="0.65", lw=1.2,
+        train, val = series_style(0), series_style(1)
+        self.old_val_loss, = self.ax_loss.semilogy([], [], ":", color="0.65", lw=1.4,
                                                    label="previous run, validation", **moving)
-        self.train_loss, = self.ax_loss.semilogy([], [], "o-", color="C0", ms=3,
-                                                 label="training", **moving)
-        self.val_loss, = self.ax_loss.semilogy([], [], "s--", color="C3", ms=3,
-                                               label="validation", **moving)
-        self.best, = self.ax_loss.semilogy([], [], "*", color="gold", mec="k", ms=13,
-                                           label="best validation epoch", **moving)
-        self.old_val_acc, = self.ax_acc.semilogy([], [], "--", color="0.65", lw=1.2, **moving)
-        self.train_acc, = self.ax_acc.semilogy([], [], "o-", color="C0", ms=3,
-                                               label="training", **moving)
-        self.val_acc, = self.ax_acc.semilogy([], [], "s--", color="C3", ms=3,
-                                             label="validation", **moving)
+        self.train_loss, = self.ax_loss.semilogy([], [], ms=3, label="training", **train,
+                                                 **moving)
+        self.val_loss, = self.ax_loss.semilogy([], [], ms=3, label="validation", **val,
+                                               **moving)
+        self.best, = self.ax_loss.semilogy([], [], "*", color=PALETTE_COLORS["yellow"], mec="k",
+                                           ms=13, label="best validation epoch", **moving)
+        self.old_val_acc, = self.ax_acc.semilogy([], [], ":", color="0.65", lw=1.4, **moving)
+        self.train_acc, = self.ax_acc.semilogy([], [], ms=3, label="training", **train,
+                                               **moving)
+        self.val_acc, = self.ax_acc.semilogy([], [], ms=3, label="validation", **val, **moving)
         self.message = self.ax_loss.text(0.5, 0.5, "", transform=self.ax_loss.transAxes,
-                                         ha="center", va="center", color="C3", fontsize=12,
-                                         bbox={"fc": "w", "ec": "C3"}, **moving)
+                                         ha="center", va="center", color="k", fontsize=12,
+                                         bbox={"fc": "w", "ec": PALETTE_COLORS["vermillion"]},
+                                         **moving)
         for ax in (self.ax_loss, self.ax_acc):
             ax.set_xlim(0.5, self.epochs + 0.5)
-            ax.set_xlabel("epoch")
+            ax.set_xlabel("epoch (1 = after the first pass)")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, alpha=0.3)
         self.ax_loss.set_ylim(*LOSS_SPAN)
@@ -373,17 +409,20 @@ class TrainingExplorer(Dashboard):
         return make_rule(self.rule.value, self.eta.value, self.beta.value, self.beta.value,
                          self.beta2.value)
 
-    def update(self) -> None:
-        """Train from the seeded start with the current controls, drawing every epoch."""
-        if self._running:  # a change made from inside a run's redraw: ignore
-            return
-        self._running = True
-        try:
-            self._train()
-        finally:
-            self._running = False
+    def setting_key(self) -> tuple:
+        """What a run depends on: the rule, the batch size and the hyperparameters the rule
+        uses (β2 does not change SGD's run)."""
+        values = {"eta": self.eta.value, "beta": self.beta.value, "beta1": self.beta.value,
+                  "beta2": self.beta2.value}
+        rule = self.rule.value
+        return (rule, self.batch_size.value,
+                *(float(values[h]) for h in rule_hyperparameters(rule)))
 
-    def _train(self) -> None:
+    def epochs_per_run(self) -> int:
+        """Epochs the current batch size trains within ``max_steps`` steps."""
+        return epochs_within(self.n_train, self.batch_size.value, self.epochs, self.max_steps)
+
+    def _run(self) -> None:
         if self.history.epochs_run:
             self._previous = (self.history.val_loss, self.history.val_acc)
         for old, index in ((self.old_val_loss, 0), (self.old_val_acc, 1)):
@@ -393,71 +432,124 @@ class TrainingExplorer(Dashboard):
                 values = self._previous[index]
                 values = (np.clip(values, *LOSS_SPAN) if index == 0
                           else np.clip(1.0 - np.asarray(values), *ERROR_SPAN))
-                old.set_data(np.arange(1, len(values) + 1), values)
-        self.history = History()
-        self.renders = 0
-        self._draw_history(self.history, "")  # cleared curves: the run has started
-        setting = self._setting()
-        start = time.perf_counter()
-        last_render = [start]
-        stopped = [False]
+                old.set_data(epoch_numbers(len(values)), values)
+        key = self.setting_key()
+        history = self.runs.get(key)
+        self.stopped = False
+        if history is None:
+            history = self._train()
+            if not self.stopped:
+                self.runs.put(key, history)
+        self.history = history
+        message = f"diverged in epoch {history.epochs_run + 1}" if history.diverged else ""
+        self._draw_history(history, message)
+        self.readout.value = f"{html.escape(self._setting())}<br>{self._outcome_html()}"
+        self._picture(final=True, points=history.epochs_run > 0)
 
-        def on_epoch(epoch: int, history: History) -> bool:
-            now = time.perf_counter()
-            if epoch == 0 or now - last_render[0] > 0.15:
-                self.readout.value = f"{setting}<br>training… epoch {epoch + 1}/{self.epochs}"
-                self._draw_history(history, "")
-                last_render[0] = time.perf_counter()
-            if now - start > self.time_limit and epoch + 1 < self.epochs:
-                stopped[0] = True
+    def _train(self) -> History:
+        """One new run, drawn while it trains (throttled); stops at the time limit."""
+        self.trained = True
+        rule, n_epochs = self.rule.value, self.epochs_per_run()
+        setting = html.escape(self._setting())
+        self.history = History()
+        self.readout.value = f"{setting}<br>training…"
+        self._in_progress = True
+
+        def draw(epoch: int, history: History) -> None:
+            self.readout.value = f"{setting}<br>training… epoch {epoch} of {n_epochs}"
+            self.history = history
+            self._draw_history(history, "")
+            self._picture(final=False)
+
+        progress = self._progress(draw)
+
+        def on_epoch(_name: str, epoch: int, history: History) -> bool:
+            progress(epoch + 1, history)
+            if self._elapsed() > self.time_limit and epoch + 1 < n_epochs:
+                self.stopped = True
                 return True
             return False
 
-        data = self.data
-        model = digits_net(self.seed)
-        history = fit(model, self.optimizer(), data.X_train, data.y_train, data.X_val,
-                      data.y_val, epochs=self.epochs, batch_size=self.batch_size.value,
-                      rng=np.random.default_rng(self.seed + 1), callback=on_epoch)
-        self.history = history
-        self.elapsed = time.perf_counter() - start
-        message = ""
-        if history.diverged:
-            message = f"diverged in epoch {history.epochs_run + 1}"
-        self._draw_history(history, message)
-        self.readout.value = f"{setting}<br>{self._describe(history, stopped[0])}"
+        try:
+            return train_each({rule: self.optimizer()}, self.data, epochs=n_epochs,
+                              batch_size=self.batch_size.value, seed=self.seed,
+                              callback=on_epoch)[rule]
+        finally:
+            self._in_progress = False
+
+    def _elapsed(self) -> float:
+        return time.perf_counter() - self._start
 
     def _setting(self) -> str:
         rule = self.rule.value
-        hyper = f"η = {_fmt(self.eta.value)}"
+        hyper = f"η = {fmt(self.eta.value)}"
         if rule in ("momentum", "RMSProp"):
-            hyper += f", β = {_fmt(self.beta.value)}"
+            hyper += f", β = {fmt(self.beta.value)}"
         elif rule == "Adam":
-            hyper += f", β1 = {_fmt(self.beta.value)}, β2 = {_fmt(self.beta2.value)}"
+            hyper += f", β1 = {fmt(self.beta.value)}, β2 = {fmt(self.beta2.value)}"
         sizes = "-".join(str(d) for d in DIGITS_SIZES)
-        return (f"<b>{rule}</b>, {hyper}, batch size {self.batch_size.value}; "
+        return (f"{rule}, {hyper}, batch size {self.batch_size.value}; "
                 f"tanh net {sizes} on the digits")
 
-    def _describe(self, history: History, stopped: bool) -> str:
+    def _cap_note(self) -> str:
+        """Why a run with a small batch has fewer epochs, or ''."""
+        n_epochs = self.epochs_per_run()
+        if n_epochs == self.epochs:
+            return ""
+        steps = steps_per_epoch(self.n_train, self.batch_size.value)
+        return (f"batch size {self.batch_size.value} takes {steps:,} steps per epoch; a run "
+                f"is capped at {self.max_steps:,} steps, so {n_epochs} of {self.epochs} epochs "
+                "are trained")
+
+    def _outcome(self) -> str:
+        """What the last run did, in plain text with its key numbers (1-based epochs)."""
+        history = self.history
         done = history.epochs_run
         if history.diverged:
-            text = (f"<b style='color:#d62728'>Diverged in epoch {done + 1}</b>: the loss "
-                    f"exploded (η = {_fmt(self.eta.value)} is too large for this rule).")
-            if done == 0:
-                return text + " No epoch completed, so no curve is drawn."
-            return text + f" The curves show the {done} completed epochs."
-        best = history.best_epoch
-        text = (f"after {done} epochs: training loss {_fmt(history.train_loss[-1])}, "
-                f"validation loss {_fmt(history.val_loss[-1])} (best "
-                f"{_fmt(history.val_loss[best])} at epoch {best + 1}), validation accuracy "
-                f"{history.val_acc[-1]:.1%}")
-        if stopped:
-            text += (f"<br>stopped after {self.time_limit:g} s: with batch size "
+            text = (f"Diverged in epoch {done + 1}: the loss exploded (η = "
+                    f"{fmt(self.eta.value)} is too large for this rule).")
+            text += (" No epoch completed, so no curve is drawn." if done == 0
+                     else f" The curves show the {done} completed epochs.")
+        else:
+            best = history.best_epoch
+            text = (f"after {done} epochs: training loss {fmt(history.train_loss[-1])}, "
+                    f"validation loss {fmt(history.val_loss[-1])} (best "
+                    f"{fmt(history.val_loss[best])} at epoch {best + 1}), validation accuracy "
+                    f"{history.val_acc[-1]:.1%}")
+        note = self._cap_note()
+        if note:
+            text += f"; {note}"
+        if self.stopped:
+            text += (f"; stopped after {self.time_limit:g} s: with batch size "
                      f"{self.batch_size.value} an epoch takes "
-                     f"{-(-len(self.data.X_train) // self.batch_size.value)} steps")
+                     f"{steps_per_epoch(self.n_train, self.batch_size.value):,} steps")
         return text
 
+    def _outcome_html(self) -> str:
+        text = html.escape(self._outcome())
+        if self.history.diverged:
+            head, _, rest = text.partition(":")
+            return f"<b>{head}</b>:{rest}"
+        return text
+
+    def describe(self) -> str:
+        """The picture in words: the setting, the epochs drawn and their key numbers."""
+        history = self.history
+        head = (f"Cross-entropy loss (left, log scale) and classification error (right) per "
+                f"epoch, training and validation, for {self._setting()}. ")
+        if self._in_progress:
+            if not history.epochs_run:
+                return head + "Training has started; no epoch is drawn yet."
+            return (head + f"Training: {history.epochs_run} epochs drawn so far, validation "
+                    f"loss {fmt(history.val_loss[-1])}, validation accuracy "
+                    f"{history.val_acc[-1]:.1%}.")
+        previous = (" The previous run's validation curves are drawn dotted in grey."
+                    if self._previous is not None else "")
+        outcome = self._outcome()
+        return head + outcome[0].upper() + outcome[1:] + "." + previous
+
     def _draw_history(self, history: History, message: str) -> None:
-        epochs = np.arange(1, history.epochs_run + 1)
+        epochs = epoch_numbers(history.epochs_run)
         self.train_loss.set_data(epochs, np.clip(history.train_loss, *LOSS_SPAN))
         self.val_loss.set_data(epochs, np.clip(history.val_loss, *LOSS_SPAN))
         self.train_acc.set_data(epochs, np.clip(1.0 - np.asarray(history.train_acc), *ERROR_SPAN))
@@ -469,5 +561,3 @@ class TrainingExplorer(Dashboard):
             self.best.set_data([best + 1], [np.clip(history.val_loss[best], *LOSS_SPAN)])
         self.message.set_text(message)
         self.message.set_visible(bool(message))
-        self.image.value = self.blit.render()
-        self.renders += 1

@@ -3,74 +3,89 @@
 A wide network (one hidden layer of 256 tanh units) trains on a small subset of the digits
 (200 images), the setting of notebook 03, section 1, where it overfits. The controls set the
 drop probability p ("drop p, keep 1-p", as on the slides; cs231n's p is the *keep*
-probability), the patience k of early stopping and the learning rate η of Adam. Training runs
-with :func:`lecture_lib.training.fit` (``patience=k``, ``restore_best=True``); its per-epoch
-``callback`` moves the curves, so they grow while the network trains. The left panel shows the
-training and validation loss, the right one the capacity proxy ‖w_t - w_0‖ ("GD visits more
-weight combinations as t increases"); both mark the best (restored) epoch and the epoch where
-early stopping ended the run.
+probability), the patience k of early stopping and the learning rate η of Adam.
+
+A run of (p, η) is a :class:`lecture_lib.explorer.DropoutRun`: it trains as far as early
+stopping with patience k goes, and the curves grow while it trains. The history shown is read
+off it by :func:`lecture_lib.explorer.early_stopping`, exactly the history of
+:func:`lecture_lib.training.fit` with ``patience=k``: a smaller k redraws without training, a
+larger k trains on from where the run stopped, and a (p, η) seen before comes from the cache of
+runs. The left panel shows the
+training and validation loss, the right one the capacity proxy ‖w − w_0‖ after each epoch
+("GD visits more weight combinations as t increases"); both mark the best (restored) epoch and
+the epoch where early stopping ended the run. "Epoch 1" is after the first pass.
 """
 
 from __future__ import annotations
 
 import html
-import time
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
-from lecture_lib.dashboards.base import BlittedFigure, Dashboard
+from lecture_lib import validate
+from lecture_lib.dashboards.base import BlittedFigure, Picture
+from lecture_lib.dashboards.style import fmt, row_layout, slider_style
+from lecture_lib.dashboards.training import TrainingDashboard
 from lecture_lib.data import load_digits
-from lecture_lib.network import MLP
-from lecture_lib.optim import Adam
-from lecture_lib.regularization import distance_from_start
-from lecture_lib.training import History, fit
+from lecture_lib.explorer import DropoutRun, early_stopping, epoch_numbers
+from lecture_lib.plots import COLORS, new_figure, series_style
+from lecture_lib.training import History
 
 MAX_P = 0.9  # the widget stops below p = 1 (which drops every unit)
 LOSS_SPAN = (1e-4, 10.0)  # fixed log axes: values beyond are drawn at the edge
 DISTANCE_SPAN = (0.1, 1e3)
+#: Limits of the constructor's sizes: a run then stays within seconds.
+MAX_WIDTH = 2048
+MAX_EPOCHS = 500
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.3g}"
-
-
-class RegularizationDashboard(Dashboard):
+class RegularizationDashboard(TrainingDashboard):
     """Train a small network with dropout and early stopping and watch the curves grow.
 
     Parameters
     ----------
     n_train : int
-        Training images (a small subset of the digits training split, so the net overfits).
+        Training images (a small subset of the digits training split, so the net overfits),
+        1 to the size of that split.
     width : int
-        Hidden units of the one hidden tanh layer.
+        Hidden units of the one hidden tanh layer, 1 to :data:`MAX_WIDTH`.
     max_epochs : int
-        Epochs of a run without early stopping (the x-axis span).
+        Epochs of a run without early stopping (the x-axis span), 1 to :data:`MAX_EPOCHS`.
     batch_size : int
         Minibatch size of SGD.
     every : int
-        Redraw the picture every ``every`` epochs while training (and at the end).
+        Redraw the picture at most every ``every`` epochs while training (and at the end).
     seed : int
         Seeds the initial weights, the dropout masks and the minibatch order; every run with the
         same controls gives the same curves.
+    auto_run : bool
+        Train when a control moves (else only on the Train button).
 
     Attributes
     ----------
     p, eta : ipywidgets.FloatSlider, ipywidgets.FloatLogSlider
     patience : ipywidgets.IntSlider
-    train_on_change : ipywidgets.Checkbox
-        Train at once when a control moves (else only on a click of ``train_button``).
-    train_button : ipywidgets.Button
+    train_on_change, auto : ipywidgets.Checkbox
+        Train at once when a control moves (else only on a click of ``train_button``); the
+        same checkbox under two names.
+    train_button, train : ipywidgets.Button
+        The same button under two names.
     readout : ipywidgets.HTML
-    image : ipywidgets.Image
+    image : lecture_lib.dashboards.base.Picture
     history : lecture_lib.training.History
-        The last run.
+        The run as early stopping with the current patience ends it (what fit with
+        ``patience=k`` returns).
+    full_run : lecture_lib.explorer.DropoutRun
+        The run of (p, η) as far as it was trained (for the largest patience asked so far),
+        with ‖w − w_0‖ after each epoch.
     distances : list of float
-        ‖w_t - w_0‖ after each epoch of the last run.
+        ‖w − w_0‖ after each epoch of ``history``.
     restored_val_loss : float or None
-        Validation loss of the network after the run (restored to the best epoch).
+        Validation loss of the weights early stopping restores (those after the best epoch).
     first_points_ms, run_ms : float
-        Time from the start of the last run to the first picture with curve points, and to
+        Time from the start of the last update to the first picture with curve points, and to
         the final picture (for the benchmark).
     """
 
@@ -85,69 +100,74 @@ class RegularizationDashboard(Dashboard):
         batch_size: int = 20,
         every: int = 4,
         seed: int = 0,
+        auto_run: bool = True,
     ) -> None:
+        n_train = validate.positive_int("n_train", n_train)
+        self.width = validate.positive_int("width", width, maximum=MAX_WIDTH)
+        self.max_epochs = validate.positive_int("max_epochs", max_epochs, maximum=MAX_EPOCHS)
+        self.batch_size = validate.positive_int("batch_size", batch_size)
+        self.every = validate.positive_int("every", every)
+        self.seed = validate.non_negative_int("seed", seed)
+        auto_run = validate.boolean("auto_run", auto_run)
         digits = load_digits(seed=0)
+        validate.positive_int("n_train", n_train, maximum=len(digits.X_train))
         self.X_train, self.y_train = digits.X_train[:n_train], digits.y_train[:n_train]
         self.X_val, self.y_val = digits.X_val, digits.y_val
-        self.sizes = [self.X_train.shape[1], width, 10]
-        self.max_epochs, self.batch_size, self.every, self.seed = (
-            max_epochs, batch_size, every, seed)
-        style = {"description_width": "150px"}
-        wide = widgets.Layout(width="460px")
+        self.sizes = [self.X_train.shape[1], self.width, 10]
+        style, wide = slider_style("150px"), row_layout("460px")
         self.p = widgets.FloatSlider(
             value=0.5, min=0.0, max=MAX_P, step=0.05, readout_format=".2f",
             description="dropout p (drop)", style=style, layout=wide, continuous_update=False,
         )
         self.patience = widgets.IntSlider(
-            value=10, min=1, max=max_epochs, description="patience k (epochs)", style=style,
-            layout=wide, continuous_update=False,
+            value=min(10, self.max_epochs), min=1, max=self.max_epochs,
+            description="patience k (epochs)", style=style, layout=row_layout("460px"),
+            continuous_update=False,
         )
         self.eta = widgets.FloatLogSlider(
             value=3e-3, base=10, min=-4, max=-1, step=0.1, readout_format=".2g",
-            description="η (Adam)", style=style, layout=wide, continuous_update=False,
+            description="η (Adam)", style=style, layout=row_layout("460px"),
+            continuous_update=False,
         )
-        self.train_on_change = widgets.Checkbox(value=True,
-                                                description="train when a control moves")
-        self.train_button = widgets.Button(description="Train", button_style="primary",
-                                           icon="play")
         self.readout = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        self.image = Picture()
         self.history = History()
+        self.full_run: DropoutRun | None = None
         self.distances: list[float] = []
         self.restored_val_loss: float | None = None
-        self.first_points_ms = self.run_ms = float("nan")
-        for control in (self.p, self.patience, self.eta):
-            control.observe(self._on_change, names="value")
-        self.train_button.on_click(lambda _button: self._update_quietly())
-        controls = widgets.VBox([self.p, self.patience, self.eta,
-                                 widgets.HBox([self.train_button, self.train_on_change])])
-        self.box = widgets.VBox([controls, self.readout, self.image])
+        self._partial: tuple[int, History] | None = None  # an epoch drawn while training
+        buttons = self._training_controls(auto_run)
+        self._watch(self.p, self.patience, self.eta)
+        controls = widgets.VBox([self.p, self.patience, self.eta, buttons])
+        self.box = widgets.VBox([controls, self.readout, self.image.widget])
         self._build_figure()
-        self._update_quietly()
+        self._redraw()
 
     # ------------------------------------------------------------------ figure
     def _build_figure(self) -> None:
-        from lecture_lib.plots import new_figure
-
         self.fig = new_figure(10, 3.6)
         self.ax_loss, self.ax_distance = self.fig.subplots(1, 2)
         self.blit = BlittedFigure(self.fig)
-        style = {"animated": True}
-        self.train_line, = self.ax_loss.semilogy([], [], color="C0", label="training loss",
-                                                 **style)
-        self.val_line, = self.ax_loss.semilogy([], [], color="C1", label="validation loss",
-                                               **style)
-        self.best_marker, = self.ax_loss.semilogy([], [], "o", color="C3", ms=7,
-                                                  label="best epoch (restored)", **style)
-        self.best_vline = self.ax_loss.axvline(0, color="C3", ls=":", lw=1, **style)
-        self.stop_vline = self.ax_loss.axvline(0, color="0.3", ls="--", lw=1,
-                                               label="early stop", **style)
-        self.distance_line, = self.ax_distance.semilogy([], [], color="C2", **style)
-        self.distance_best, = self.ax_distance.semilogy([], [], "o", color="C3", ms=7, **style)
-        self.distance_stop = self.ax_distance.axvline(0, color="0.3", ls="--", lw=1, **style)
+        moving = {"animated": True}
+        best = {"color": COLORS["orange"], "mec": "k", "ms": 8}
+        self.train_line, = self.ax_loss.semilogy([], [], label="training loss",
+                                                 **{**series_style(0), "marker": None},
+                                                 **moving)
+        self.val_line, = self.ax_loss.semilogy([], [], label="validation loss",
+                                               **{**series_style(1), "marker": None}, **moving)
+        self.best_marker, = self.ax_loss.semilogy([], [], "o", label="best epoch (restored)",
+                                                  **best, **moving)
+        self.best_vline = self.ax_loss.axvline(1, color="0.45", ls=":", lw=1, **moving)
+        self.stop_vline = self.ax_loss.axvline(1, color="0.3", ls="--", lw=1,
+                                               label="early stop", **moving)
+        self.distance_line, = self.ax_distance.semilogy(
+            [], [], **{**series_style(2), "marker": None}, **moving)
+        self.distance_best, = self.ax_distance.semilogy([], [], "o", **best, **moving)
+        self.distance_stop = self.ax_distance.axvline(1, color="0.3", ls="--", lw=1, **moving)
         for ax in (self.ax_loss, self.ax_distance):
-            ax.set_xlim(0, self.max_epochs)
-            ax.set_xlabel("epoch t")
+            ax.set_xlim(0.5, self.max_epochs + 0.5)
+            ax.set_xlabel("epoch (1 = after the first pass)")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, alpha=0.3)
         self.ax_loss.set_ylim(*LOSS_SPAN)
         self.ax_loss.set_ylabel("cross-entropy (test passes, no dropout)")
@@ -156,96 +176,130 @@ class RegularizationDashboard(Dashboard):
         self.ax_loss.legend(handles=[self.train_line, self.val_line, self.best_marker,
                                      self.stop_vline], loc="lower left", fontsize=8)
         self.ax_distance.set_ylim(*DISTANCE_SPAN)
-        self.ax_distance.set_title("capacity proxy: ‖w_t − w_0‖")
+        self.ax_distance.set_title("capacity proxy: ‖w − w_0‖ after each epoch")
         self.blit.moving = [self.train_line, self.val_line, self.best_marker, self.best_vline,
                             self.stop_vline, self.distance_line, self.distance_best,
                             self.distance_stop]
 
-    # ------------------------------------------------------------------ controls
-    def _on_change(self, change=None) -> None:
-        if self.train_on_change.value:
-            self._update_quietly()
-
     # ------------------------------------------------------------------ training
-    def update(self) -> None:
-        """Train from the same initial weights with the current controls; the curves grow
-        while it trains (a redraw every ``every`` epochs), then the best epoch and the
-        early-stopping point are marked."""
-        start = time.perf_counter()
-        self.first_points_ms = float("nan")
-        rng = np.random.default_rng(self.seed)
-        net = MLP(self.sizes, activation="tanh", init="xavier", rng=rng,
-                  dropout=float(self.p.value))
-        w0 = net.copy_params()
-        self.distances = []
-        self.readout.value = "training…"
+    def setting_key(self) -> tuple[float, float]:
+        """What a run depends on: (p, η). The patience only decides where it stops."""
+        return float(self.p.value), float(self.eta.value)
 
-        def callback(epoch: int, history: History) -> None:
-            self.distances.append(distance_from_start(net.params, w0))
-            if epoch >= 1 and (epoch % self.every == 0 or epoch == 1):
-                self._draw(history, final=False)
-                if np.isnan(self.first_points_ms):
-                    self.first_points_ms = (time.perf_counter() - start) * 1000.0
+    def view_key(self) -> tuple[float, float, int]:
+        """The run's setting and the patience where it is cut."""
+        return (*self.setting_key(), int(self.patience.value))
 
-        self.history = fit(
-            net, Adam(eta=float(self.eta.value)), self.X_train, self.y_train, self.X_val,
-            self.y_val, epochs=self.max_epochs, batch_size=self.batch_size,
-            rng=np.random.default_rng(self.seed + 1), callback=callback,
-            patience=int(self.patience.value), restore_best=True,
-        )
-        self.net = net
-        self.restored_val_loss = net.loss(self.X_val, self.y_val) if self.history.val_loss else None
-        self._draw(self.history, final=True)
-        self.readout.value = self._describe()
-        self.run_ms = (time.perf_counter() - start) * 1000.0
-        if np.isnan(self.first_points_ms):
-            self.first_points_ms = self.run_ms
+    def _run(self) -> None:
+        """Train the run of (p, η) as far as early stopping with the current patience goes
+        (a run seen before is taken from the cache and goes on only if the patience asks for
+        more epochs than it has), then cut it there and draw it."""
+        patience = int(self.patience.value)
+        key = self.setting_key()
+        run = self.runs.get(key)
+        if run is None:
+            run = DropoutRun(self.X_train, self.y_train, self.X_val, self.y_val,
+                             width=self.width, p=key[0], eta=key[1],
+                             max_epochs=self.max_epochs, batch_size=self.batch_size,
+                             seed=self.seed)
+            self.runs.put(key, run)
 
-    def _draw(self, history: History, *, final: bool) -> None:
-        epochs = np.arange(len(history.val_loss))
-        low, high = LOSS_SPAN
-        self.train_line.set_data(epochs, np.clip(history.train_loss, low, high))
-        self.val_line.set_data(epochs, np.clip(history.val_loss, low, high))
-        self.distance_line.set_data(epochs, np.clip(self.distances[: len(epochs)],
-                                                    *DISTANCE_SPAN))
-        best = history.best_epoch
-        show_best = final and best is not None
-        stopped = final and history.stopped_early
-        for artist in (self.best_marker, self.best_vline, self.distance_best):
-            artist.set_visible(show_best)
-        for artist in (self.stop_vline, self.distance_stop):
-            artist.set_visible(stopped)
-        if show_best:
-            self.best_marker.set_data([best], [np.clip(history.val_loss[best], low, high)])
-            self.best_vline.set_xdata([best, best])
-            self.distance_best.set_data([best], [np.clip(self.distances[best],
-                                                         *DISTANCE_SPAN)])
-        if stopped:
-            last = len(epochs) - 1
-            self.stop_vline.set_xdata([last, last])
-            self.distance_stop.set_xdata([last, last])
-        self.image.value = self.blit.render()
+        def stops(history: History) -> bool:
+            return early_stopping(history, patience).stopped_early
 
-    def _describe(self) -> str:
+        def draw(epoch: int, history: History, distances: list[float]) -> None:
+            self._partial = (epoch, history)
+            self._draw_curves(history, distances)
+            self._hide_marks()
+            self.readout.value = (f"{html.escape(self._setting())}<br>training… epoch {epoch} "
+                                  f"of at most {self.max_epochs}")
+            self._picture(final=False)
+
+        if not run.finished and not stops(run.history):
+            self.trained = True
+            self.readout.value = f"{html.escape(self._setting())}<br>training…"
+            run.train(until=stops, callback=self._progress(draw, self.every))
+        self._finish(run, patience)
+
+    def _finish(self, run: DropoutRun, patience: int) -> None:
+        """Cut ``run`` where early stopping with ``patience`` stops, draw it, mark the best
+        and the stopping epoch, and write the readout."""
+        self.full_run = run
+        self._partial = None
+        self.history = early_stopping(run.history, patience)
+        n = self.history.epochs_run
+        self.distances = list(run.distances[:n])
+        best = self.history.best_epoch
+        # restore_best brings back the weights after the best epoch: their validation loss
+        # is the one measured then
+        self.restored_val_loss = None if best is None else self.history.val_loss[best]
+        self._draw_curves(self.history, self.distances)
+        self._hide_marks()
+        if best is not None:
+            for artist in (self.best_marker, self.best_vline, self.distance_best):
+                artist.set_visible(True)
+            self.best_marker.set_data([best + 1], [np.clip(self.history.val_loss[best],
+                                                           *LOSS_SPAN)])
+            self.best_vline.set_xdata([best + 1, best + 1])
+            self.distance_best.set_data([best + 1], [np.clip(self.distances[best],
+                                                             *DISTANCE_SPAN)])
+        if self.history.stopped_early:
+            for artist in (self.stop_vline, self.distance_stop):
+                artist.set_visible(True)
+                artist.set_xdata([n, n])
+        outcome = html.escape(self._outcome())
+        if outcome.startswith("Diverged"):
+            head, _, rest = outcome.partition(":")
+            outcome = f"<b>{head}:</b>{rest}"
+        else:
+            outcome = outcome.replace("diverged", "<b>diverged</b>", 1)
+        self.readout.value = html.escape(self._setting()) + "<br>" + outcome
+        self._picture(final=True, points=n > 0)
+
+    def _draw_curves(self, history: History, distances: list[float]) -> None:
+        epochs = epoch_numbers(history.epochs_run)
+        self.train_line.set_data(epochs, np.clip(history.train_loss, *LOSS_SPAN))
+        self.val_line.set_data(epochs, np.clip(history.val_loss, *LOSS_SPAN))
+        self.distance_line.set_data(epochs, np.clip(distances[: len(epochs)], *DISTANCE_SPAN))
+
+    def _hide_marks(self) -> None:
+        for artist in (self.best_marker, self.best_vline, self.distance_best, self.stop_vline,
+                       self.distance_stop):
+            artist.set_visible(False)
+
+    # ------------------------------------------------------------------ text
+    def _setting(self) -> str:
+        return (f"p = {fmt(self.p.value)} (keep 1 − p = {fmt(1 - self.p.value)}), "
+                f"patience k = {self.patience.value}, η = {fmt(self.eta.value)}")
+
+    def _outcome(self) -> str:
+        """How the run ended and the restored epoch's numbers, in plain text (1-based)."""
         h = self.history
-        setting = (f"p = {_fmt(self.p.value)} (keep 1 − p = {_fmt(1 - self.p.value)}), "
-                   f"patience k = {self.patience.value}, η = {_fmt(self.eta.value)}")
         if not h.val_loss:
-            return (f"{setting}<br><b>Diverged in the first epoch:</b> the loss exploded; "
-                    "lower η.")
-        best = h.best_epoch
+            return "Diverged in the first epoch: the loss exploded; lower η."
+        n, best = h.epochs_run, h.best_epoch + 1
         if h.stopped_early:
-            how = (f"early stopping after epoch {h.epochs_run - 1} "
-                   f"({h.epochs_run - 1} − {best} = k = {self.patience.value} epochs without a "
-                   "better validation loss)")
+            how = (f"early stopping after epoch {n} ({n} − {best} = k = {self.patience.value} "
+                   "epochs without a better validation loss)")
         elif h.diverged:
-            how = f"<b>diverged</b> in epoch {h.epochs_run} (η too large); stopped"
+            how = f"diverged in epoch {n + 1} (η too large); stopped"
         else:
             how = f"ran all {self.max_epochs} epochs (no stop: the patience was not used up)"
         off = any(v < LOSS_SPAN[0] or v > LOSS_SPAN[1] for v in h.train_loss + h.val_loss)
         note = " (losses beyond the axis are drawn at its edge)" if off else ""
-        return html.escape(setting) + "<br>" + how + (
-            f"<br>restored epoch {best}: validation loss {_fmt(self.restored_val_loss)}, "
-            f"accuracy {h.val_acc[best]:.1%}; training loss {_fmt(h.train_loss[best])}; "
-            f"‖w − w_0‖ = {_fmt(self.distances[best])}{note}"
+        return how + (
+            f"; restored epoch {best}: validation loss {fmt(self.restored_val_loss)}, "
+            f"accuracy {h.val_acc[best - 1]:.1%}; training loss {fmt(h.train_loss[best - 1])}; "
+            f"‖w − w_0‖ = {fmt(self.distances[best - 1])}{note}"
         )
+
+    def describe(self) -> str:
+        """The picture in words: the setting, where training stopped and the key numbers."""
+        head = (f"Left: training and validation cross-entropy per epoch (log scale); right: "
+                f"the distance ‖w − w_0‖ of the weights from their start. {self._setting()}. ")
+        if self._partial is not None:
+            epoch, history = self._partial
+            return head + (f"Training: epochs 1 to {epoch} of {self.max_epochs} drawn so far, "
+                           f"validation loss {fmt(history.val_loss[-1])}.")
+        outcome = self._outcome()
+        return head + outcome[0].upper() + outcome[1:] + "."
