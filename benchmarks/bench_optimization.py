@@ -123,7 +123,7 @@ def cpu_row(name: str, build, budget_ms: float, controls, buttons, trained=None)
     extra = {
         "mean_ms": round(float(samples.mean()), 1),
         "max_ms": round(float(samples.max()), 1),
-        "budget_stat": "mean_ms",
+        "budget_on": "mean_ms",
         "per_control_mean_ms": means,
         "worst_control_mean_ms": max(means.values()),
         "rss_build_mib": round(rss_built - rss_before, 1),

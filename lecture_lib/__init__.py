@@ -16,7 +16,12 @@ listed above it):
 * :mod:`lecture_lib.training`: the training loop with validation and early stopping.
 * :mod:`lecture_lib.regularization`: dropout experiments (thinned nets, knock-outs, the two
   conventions side by side) and the capacity proxy of early stopping.
-* :mod:`lecture_lib.variance`: how var(x^(l)) and var(delta^(l)) travel through layers.
+* :mod:`lecture_lib.variance`: how var(x^(l)) and var(delta^(l)) travel through layers (the
+  init dashboard's math).
+* :mod:`lecture_lib.tuning`: notebook 02's measurements (stable η, the (η, β) map, η sweeps).
+* :mod:`lecture_lib.studies`: notebooks 01 and 03's multi-seed studies.
+* :mod:`lecture_lib.explorer`: the math of the optimization and dropout dashboards (runs,
+  early stopping read off a run, the run cache).
 * :mod:`lecture_lib.data`: the digits data and small synthetic sets (nothing is downloaded).
 * :mod:`lecture_lib.checks`: gradient checks and relative errors.
 

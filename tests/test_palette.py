@@ -54,8 +54,11 @@ def _is_neutral(color) -> bool:
 
 
 def _series(ax):
-    """The lines of an axes that carry data (two points or more, or not yet filled)."""
-    return [line for line in ax.get_lines() if len(line.get_xdata()) != 1]
+    """The lines of an axes that carry data (two points or more, or not yet filled); a single
+    point marker (an end ● or ✕, drawn empty until a path exists) is not a series."""
+    return [line for line in ax.get_lines()
+            if len(line.get_xdata()) > 1
+            or (len(line.get_xdata()) == 0 and line.get_linestyle() not in ("None", "none", ""))]
 
 
 def _dashboards():
@@ -66,11 +69,9 @@ def _dashboards():
         TrainingExplorer,
     )
 
-    adopt = pytest.mark.xfail(strict=False, reason="dash-train adopts plots.series_style: "
-                              "remove this mark when its lines differ by more than colour")
     return [
         pytest.param(lambda: InitializationDashboard(n_samples=16), id="init"),
-        pytest.param(lambda: SurfaceExplorer(steps=20), id="surfaces", marks=adopt),
+        pytest.param(lambda: SurfaceExplorer(steps=20), id="surfaces"),
         pytest.param(lambda: TrainingExplorer(epochs=1, time_limit=1.0), id="training"),
         pytest.param(lambda: RegularizationDashboard(max_epochs=2, every=1), id="dropout"),
     ]

@@ -37,11 +37,7 @@ UPSTREAM: dict[tuple[str, str], str] = {
 
 # Violations the project causes and has not fixed yet, each with who fixes it: reported in the
 # summary, not failed on. Remove an entry when its fix lands (its absence is then reported).
-PENDING_IN_PROJECT: dict[tuple[str, str], str] = {
-    ("image-alt", "widget-image"): (
-        "a dashboard still shows an ipywidgets Image (no alt possible): the training dashboards "
-        "move to lecture_lib.dashboards.base.Picture (dash-train, issue 13)"),
-}
+PENDING_IN_PROJECT: dict[tuple[str, str], str] = {}
 
 
 @dataclass
