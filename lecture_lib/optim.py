@@ -380,6 +380,50 @@ class Adam(Optimizer):
 
 # --------------------------------------------------------------------------- by name
 
+
+class StepFunction(Optimizer):
+    """An update rule made of a function, e.g. one a student writes in the exercises.
+
+    ``step_function(w, delta, *state, **hyper)`` gets a copy of w_{t-1}, the gradient Δ_t and
+    the ``n_state`` state arrays of the rule (v_{t-1}, u_{t-1}, ...; zero at the first step, as
+    v_0 = u_0 = 0), plus ``t=`` when ``uses_t`` is set, and returns ``(w_t, *new_state)``.
+    Each parameter array keeps its own state, so the rule runs wherever a built-in one does
+    (:func:`lecture_lib.surfaces.run`, :func:`lecture_lib.training.fit`).
+
+    >>> def sgd_step(w, delta, eta):
+    ...     return (w - eta * delta,)
+    >>> rule = StepFunction(sgd_step, n_state=0, eta=0.1)
+    """
+
+    def __init__(self, step_function, n_state: int, *, uses_t: bool = False, **hyper) -> None:
+        super().__init__()
+        if not callable(step_function):
+            raise ValueError(f"step_function must be a function, got {step_function!r}")
+        self.step_function = step_function
+        self.n_state = validate.non_negative_int("n_state", n_state, maximum=16)
+        self.uses_t = validate.boolean("uses_t", uses_t)
+        self.hyper = hyper
+        self._state: list[list[np.ndarray]] = []
+
+    def _reset_state(self) -> None:
+        self._state = []
+
+    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
+        if i == len(self._state):
+            self._state.append([np.zeros_like(w) for _ in range(self.n_state)])
+        extra = {"t": self.t} if self.uses_t else {}
+        result = self.step_function(w.copy(), delta, *self._state[i], **extra, **self.hyper)
+        name = getattr(self.step_function, "__name__", "step_function")
+        if not isinstance(result, (tuple, list)) or len(result) != 1 + self.n_state:
+            raise TypeError(
+                f"{name} returned {type(result).__name__}; it must return (w_t, *state) with "
+                f"{self.n_state} state array(s)" + (" (replace the ... by your code)"
+                                                     if result is None else "")
+            )
+        new_w, *self._state[i] = result
+        w[...] = new_w
+
+
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     "SGD": SGD,
     "moving window": MovingWindow,

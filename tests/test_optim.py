@@ -456,3 +456,35 @@ def test_heavy_ball_matches_its_recursion_and_the_slide_with_rescaled_eta():
     for bad in ({"eta": 0.0, "beta": 0.5}, {"eta": 0.1, "beta": 1.0}):
         with pytest.raises(ValueError):
             HeavyBall(**bad)
+
+
+def test_step_function_runs_a_written_rule_like_the_built_in_one():
+    """A momentum step written as a function (the exercises' form) follows Momentum exactly."""
+    from lecture_lib.optim import StepFunction
+
+    def momentum_step(w, delta, v, eta, beta):
+        v = beta * v + (1 - beta) * delta
+        return w - eta * v, v
+
+    rng = np.random.default_rng(3)
+    w_written, w_built_in = [rng.normal(size=(3, 2))], None
+    w_built_in = [w_written[0].copy()]
+    written, built_in = StepFunction(momentum_step, 1, eta=0.1, beta=0.9), Momentum(0.1, 0.9)
+    for _ in range(5):
+        grads = [rng.normal(size=(3, 2))]
+        written.step(w_written, grads)
+        built_in.step(w_built_in, grads)
+    np.testing.assert_allclose(w_written[0], w_built_in[0], rtol=1e-12)
+
+
+def test_step_function_names_what_an_unfinished_function_returned():
+    from lecture_lib.optim import StepFunction
+
+    def unfinished(w, delta, v, eta):
+        return None
+
+    rule = StepFunction(unfinished, 1, eta=0.1)
+    with pytest.raises(TypeError, match="unfinished returned NoneType.*replace the"):
+        rule.step([np.zeros(2)], [np.ones(2)])
+    with pytest.raises(ValueError, match="n_state"):
+        StepFunction(unfinished, -1)
