@@ -307,18 +307,25 @@ KERNEL_IDLE = """() => { const w = window.jupyterapp.shell.currentWidget;
   return !!k && k.status === 'idle'; }"""
 # Armed before a key press: a keydown listener (capture phase) stamps t0, a MutationObserver on
 # the <img> stamps the first new src (the browser-tests recipe).
+# A Picture (an HTML widget) replaces its <img> on every redraw, an ipywidgets Image changes its
+# src: the observer watches the picture's widget element and reads whichever <img> is there now
+# (as tests/browser/dashboard_driver.py does).
 ARM_PROBE = """(img) => {
   const probe = window.__probe || (window.__probe = {});
   if (probe.observer) probe.observer.disconnect();
   if (probe.onKey) document.removeEventListener('keydown', probe.onKey, true);
+  const box = img.closest('.lecture-picture') || img;
+  const current = () => (box.tagName === 'IMG' ? box : box.querySelector('img'));
   probe.before = img.getAttribute('src'); probe.t0 = null; probe.changed = null;
   probe.onKey = () => { if (probe.t0 === null) probe.t0 = performance.now(); };
   document.addEventListener('keydown', probe.onKey, true);
   probe.observer = new MutationObserver(() => {
-    if (probe.changed === null && img.getAttribute('src') !== probe.before)
+    const now = current();
+    if (probe.changed === null && now && now.getAttribute('src') !== probe.before)
       probe.changed = performance.now();
   });
-  probe.observer.observe(img, {attributes: true, attributeFilter: ['src']});
+  probe.observer.observe(box, {attributes: true, attributeFilter: ['src'], childList: true,
+                               subtree: true});
 }"""
 SLIDER_STATE = """(handle) => {
   const slider = handle.closest('.noUi-target').noUiSlider, range = slider.options.range;
