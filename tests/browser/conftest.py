@@ -42,13 +42,15 @@ def pytest_configure(config):
     config.stash[LATENCY_KEY] = {}
     config.stash[NOTES_KEY] = []
     config.stash[AXE_KEY] = []
+    # Emptied once per run, by the main process: under pytest-xdist each worker has its own
+    # session, and one worker's session start must not delete another's screenshots.
+    if not hasattr(config, "workerinput") and SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
 
 
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
-    if SCREENSHOTS.exists():
-        shutil.rmtree(SCREENSHOTS)
-    SCREENSHOTS.mkdir(parents=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
 
 
