@@ -42,14 +42,12 @@ def pytest_configure(config):
     config.stash[LATENCY_KEY] = {}
     config.stash[NOTES_KEY] = []
     config.stash[AXE_KEY] = []
-    # Emptied once per run, by the main process: under pytest-xdist each worker has its own
-    # session, and one worker's session start must not delete another's screenshots.
-    if not hasattr(config, "workerinput") and SCREENSHOTS.exists():
-        shutil.rmtree(SCREENSHOTS)
 
 
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
+    # Never emptied: each run overwrites its files by name. Under pytest-xdist every worker has
+    # its own session, and one worker's start must not delete another worker's screenshots.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
 
