@@ -8,8 +8,6 @@ summaries, so a student's kernel stays lean).
 * :func:`dropout_runs`: the same network trained with several drop probabilities p, over seeds.
 * :func:`pair_interaction`: co-adaptation of the units of the last hidden layer, measured by
   knocking out pairs: I_ij = damage(i, j) - damage(i) - damage(j).
-* :func:`monte_carlo_scores`: mean and standard error, over many dropout masks, of the output
-  scores s^(L) of a training pass (slides "Dropout During Testing"), computed in chunks.
 
 Pure numpy; every function is seeded by the generators or seeds it is given.
 """
@@ -22,7 +20,6 @@ import numpy as np
 
 from lecture_lib.network import MLP, softmax_cross_entropy
 from lecture_lib.optim import SGD, Momentum, Optimizer
-from lecture_lib.regularization import draw_masks, dropout_forward
 from lecture_lib.training import History, fit
 from lecture_lib.validate import (
     choice,
@@ -33,7 +30,6 @@ from lecture_lib.validate import (
     positive_int,
     probability,
 )
-from lecture_lib.validate import rng as check_rng
 from lecture_lib.variance import (
     SATURATION_LEVEL,
     LayerStatistics,
@@ -293,41 +289,6 @@ def pair_interaction(net: MLP, X: np.ndarray, y: np.ndarray) -> PairInteraction:
         interaction[i, i + 1:] = row
         interaction[i + 1:, i] = row
     return PairInteraction(single, interaction)
-
-
-def monte_carlo_scores(
-    net: MLP, X: np.ndarray, n_masks: int, *, rng: np.random.Generator, inverted: bool,
-    chunk: int = 200,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard error of the output scores s^(L) of training passes, over masks.
-
-    Every row of ``X`` goes through ``n_masks`` thinned networks (fresh keep-masks of ``net``'s
-    drop probabilities, plain or inverted convention). The masks are drawn ``chunk`` per row
-    at a time and only running sums are kept, so memory does not grow with ``n_masks``.
-
-    Returns
-    -------
-    mean, standard_error : numpy.ndarray
-        Shape (N, classes); standard_error = sample std / sqrt(n_masks).
-    """
-    X = features("X", X, width=net.sizes[0])
-    n_masks, chunk = positive_int("n_masks", n_masks), positive_int("chunk", chunk)
-    check_rng("rng", rng)
-    n = len(X)
-    total = np.zeros((n, net.sizes[-1]))
-    total_sq = np.zeros_like(total)
-    done = 0
-    while done < n_masks:
-        k = min(chunk, n_masks - done)
-        masks = draw_masks(net, k * n, rng=rng)
-        scores = dropout_forward(net, np.tile(X, (k, 1)), masks=masks,
-                                 inverted=inverted).reshape(k, n, -1)
-        total += scores.sum(axis=0)
-        total_sq += (scores**2).sum(axis=0)
-        done += k
-    mean = total / n_masks
-    var = np.maximum(total_sq / n_masks - mean**2, 0.0) * n_masks / max(n_masks - 1, 1)
-    return mean, np.sqrt(var / n_masks)
 
 
 # --------------------------------------------------------------------------- variance pictures

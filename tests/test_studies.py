@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lecture_lib.network import MLP, softmax_cross_entropy
-from lecture_lib.regularization import dropout_forward, knockout_damage
+from lecture_lib.regularization import dropout_forward, knockout_damage, training_score_mean
 from lecture_lib.studies import (
     cosine_by_layer,
     distinct_units,
@@ -16,7 +16,6 @@ from lecture_lib.studies import (
     init_net,
     init_training_curves,
     layer_statistics,
-    monte_carlo_scores,
     pair_interaction,
     saturation_study,
     seed_spread,
@@ -79,19 +78,18 @@ def test_pair_interaction_equals_brute_force_knockouts():
     assert np.any(np.abs(result.pairs) > 1e-4), "a softmax loss is not additive in the units"
 
 
-def test_monte_carlo_scores_plain_mean_is_scaled_sum_plus_unscaled_bias():
+def test_training_score_mean_plain_mean_is_scaled_sum_plus_unscaled_bias():
     net, X, _ = _toy(p=0.5)
-    mean, se = monte_carlo_scores(net, X[:5], 3000, rng=np.random.default_rng(1), inverted=False,
-                                  chunk=700)
+    mean, se = training_score_mean(net, X[:5], 3000, rng=np.random.default_rng(1), inverted=False)
     b = net.params[3]
     weighted_sum = dropout_forward(net, X[:5], masks=[None] * 3, inverted=False) - b
     assert np.all(np.abs(mean - (0.5 * weighted_sum + b)) < 5 * se)
     assert np.max(np.abs(mean - 0.5 * (weighted_sum + b)) / se) > 5  # the bias is not scaled
 
 
-def test_monte_carlo_scores_without_dropout_are_exact():
+def test_training_score_mean_without_dropout_are_exact():
     net, X, _ = _toy(p=0.0)
-    mean, se = monte_carlo_scores(net, X, 10, rng=np.random.default_rng(1), inverted=True)
+    mean, se = training_score_mean(net, X, 10, rng=np.random.default_rng(1), inverted=True)
     np.testing.assert_allclose(mean, net.forward(X), rtol=1e-12)
     assert np.all(se < 1e-6)
 
