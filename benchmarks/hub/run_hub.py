@@ -305,35 +305,9 @@ CELLS_STATE = """() => {
 KERNEL_IDLE = """() => { const w = window.jupyterapp.shell.currentWidget;
   const k = w.sessionContext.session && w.sessionContext.session.kernel;
   return !!k && k.status === 'idle'; }"""
-# Armed before a key press: a keydown listener (capture phase) stamps t0, a MutationObserver on
-# the <img> stamps the first new src (the browser-tests recipe).
-# A Picture (an HTML widget) replaces its <img> on every redraw, an ipywidgets Image changes its
-# src: the observer watches the picture's widget element and reads whichever <img> is there now
-# (as tests/browser/dashboard_driver.py does).
-ARM_PROBE = """(img) => {
-  const probe = window.__probe || (window.__probe = {});
-  if (probe.observer) probe.observer.disconnect();
-  if (probe.onKey) document.removeEventListener('keydown', probe.onKey, true);
-  const box = img.closest('.lecture-picture') || img;
-  const current = () => (box.tagName === 'IMG' ? box : box.querySelector('img'));
-  probe.before = img.getAttribute('src'); probe.t0 = null; probe.changed = null;
-  probe.onKey = () => { if (probe.t0 === null) probe.t0 = performance.now(); };
-  document.addEventListener('keydown', probe.onKey, true);
-  probe.observer = new MutationObserver(() => {
-    const now = current();
-    if (probe.changed === null && now && now.getAttribute('src') !== probe.before)
-      probe.changed = performance.now();
-  });
-  probe.observer.observe(box, {attributes: true, attributeFilter: ['src'], childList: true,
-                               subtree: true});
-}"""
-SLIDER_STATE = """(handle) => {
-  const slider = handle.closest('.noUi-target').noUiSlider, range = slider.options.range;
-  const values = [].concat(slider.get()).map(Number);
-  const index = Number(handle.getAttribute('data-handle') || 0);
-  return {now: values[index], min: Number([].concat(range.min)[0]),
-          max: Number([].concat(range.max)[0])};
-}"""
+# The page probes of the browser tests: the same timing of a key press to a new picture.
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+from page_probes import ARM_PROBE, SLIDER_STATE  # noqa: E402
 
 
 @dataclass
