@@ -354,6 +354,14 @@ class MLP:
         y = self._labels(y, len(X))
         return _cross_entropy(self.forward(X), y)[0]
 
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """(loss, accuracy) of one test pass: :meth:`loss` and :meth:`accuracy` from the same
+        scores s^(L), so a training loop that records both passes the data once."""
+        X = self._inputs(X)
+        y = self._labels(y, len(X))
+        scores = self.forward(X)
+        return _cross_entropy(scores, y)[0], float(np.mean(scores.argmax(axis=1) == y))
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted classes of a test pass."""
         return self.forward(X).argmax(axis=1)

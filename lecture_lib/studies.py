@@ -135,7 +135,7 @@ def _curve(net: MLP, optimizer: Optimizer, X, y, *, epochs: int, batch_size: int
            seed: int) -> tuple[np.ndarray, np.ndarray]:
     loss = np.full(epochs + 1, np.nan)
     acc = np.full(epochs + 1, np.nan)
-    loss[0], acc[0] = net.loss(X, y), net.accuracy(X, y)
+    loss[0], acc[0] = net.evaluate(X, y)
     history: History = fit(net, optimizer, X, y, X[:1], y[:1], epochs=epochs,
                            batch_size=batch_size, rng=np.random.default_rng(seed + 1000))
     n = history.epochs_run

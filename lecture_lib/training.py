@@ -166,12 +166,10 @@ def fit(
                     if _exploded(loss, threshold):
                         raise DivergenceError(f"minibatch loss {loss:.3g} exploded")
                     optimizer.step(model.params, grads)
-                train_loss = model.loss(X_train, y_train)
-                val_loss = model.loss(X_val, y_val)
+                train_loss, train_acc = model.evaluate(X_train, y_train)
+                val_loss, val_acc = model.evaluate(X_val, y_val)
                 if _exploded(train_loss, threshold) or _exploded(val_loss, threshold):
                     raise DivergenceError("the evaluated loss exploded")
-                train_acc = model.accuracy(X_train, y_train)
-                val_acc = model.accuracy(X_val, y_val)
         except (DivergenceError, FloatingPointError):
             history.diverged = True
             history.stop_reason = "diverged"

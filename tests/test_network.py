@@ -451,3 +451,12 @@ def test_dropout_is_checked_when_set():
         with pytest.raises(ValueError, match="p"):
             net.dropout = bad
     assert net.dropout == [0.3, 0.3]
+
+
+def test_evaluate_is_loss_and_accuracy_of_one_test_pass():
+    rng = np.random.default_rng(7)
+    net = MLP([5, 8, 3], activation="tanh", init="xavier", rng=rng)
+    X, y = rng.normal(size=(40, 5)), rng.integers(0, 3, size=40)
+    loss, accuracy = net.evaluate(X, y)
+    assert loss == net.loss(X, y)
+    assert accuracy == net.accuracy(X, y)
