@@ -54,7 +54,8 @@ def test_at_reads_one_p_and_epoch(data):
                           batch_size=10, record=[2, 3])
     values = study.at(0.5, 2)
     np.testing.assert_array_equal(values["val_loss"], study.val_loss[1, :, 0])
-    np.testing.assert_array_equal(values["gap"], study.val_loss[1, :, 0] - study.train_loss[1, :, 0])
+    gap = study.val_loss[1, :, 0] - study.train_loss[1, :, 0]
+    np.testing.assert_array_equal(values["gap"], gap)
     np.testing.assert_array_equal(study.at(0.0)["val_acc"], study.val_acc[0, :, 1])
     with pytest.raises(ValueError, match="p must be one of"):
         study.at(0.2)
