@@ -34,8 +34,7 @@ from lecture_lib.plots import COLORS, new_figure, series_style
 from lecture_lib.training import History
 
 MAX_P = 0.9  # the widget stops below p = 1 (which drops every unit)
-LOSS_SPAN = (1e-4, 10.0)  # fixed log axes: values beyond are drawn at the edge
-DISTANCE_SPAN = (0.1, 1e3)
+LOSS_SPAN = (1e-4, 10.0)  # losses beyond are drawn at the edge of the log axis
 #: Limits of the constructor's sizes: a run then stays within seconds.
 MAX_WIDTH = 2048
 MAX_EPOCHS = 500
@@ -160,9 +159,10 @@ class RegularizationDashboard(TrainingDashboard):
         self.best_vline = self.ax_loss.axvline(1, color="0.45", ls=":", lw=1, **moving)
         self.stop_vline = self.ax_loss.axvline(1, color="0.3", ls="--", lw=1,
                                                label="early stop", **moving)
-        self.distance_line, = self.ax_distance.semilogy(
+        # linear: the growth of ‖w − w_0‖ (a few units) is what the panel shows
+        self.distance_line, = self.ax_distance.plot(
             [], [], **{**series_style(2), "marker": None}, **moving)
-        self.distance_best, = self.ax_distance.semilogy([], [], "o", **best, **moving)
+        self.distance_best, = self.ax_distance.plot([], [], "o", **best, **moving)
         self.distance_stop = self.ax_distance.axvline(1, color="0.3", ls="--", lw=1, **moving)
         for ax in (self.ax_loss, self.ax_distance):
             ax.set_xlim(0.5, self.max_epochs + 0.5)
@@ -175,7 +175,7 @@ class RegularizationDashboard(TrainingDashboard):
                                f"{self.sizes[1]} tanh units")
         self.ax_loss.legend(handles=[self.train_line, self.val_line, self.best_marker,
                                      self.stop_vline], loc="lower left", fontsize=8)
-        self.ax_distance.set_ylim(*DISTANCE_SPAN)
+        self._limits = None  # set by _fit_axes
         self.ax_distance.set_title("capacity proxy: ‖w − w_0‖ after each epoch")
         self.blit.moving = [self.train_line, self.val_line, self.best_marker, self.best_vline,
                             self.stop_vline, self.distance_line, self.distance_best,
@@ -241,8 +241,7 @@ class RegularizationDashboard(TrainingDashboard):
             self.best_marker.set_data([best + 1], [np.clip(self.history.val_loss[best],
                                                            *LOSS_SPAN)])
             self.best_vline.set_xdata([best + 1, best + 1])
-            self.distance_best.set_data([best + 1], [np.clip(self.distances[best],
-                                                             *DISTANCE_SPAN)])
+            self.distance_best.set_data([best + 1], [self.distances[best]])
         if self.history.stopped_early:
             for artist in (self.stop_vline, self.distance_stop):
                 artist.set_visible(True)
@@ -260,7 +259,28 @@ class RegularizationDashboard(TrainingDashboard):
         epochs = epoch_numbers(history.epochs_run)
         self.train_line.set_data(epochs, np.clip(history.train_loss, *LOSS_SPAN))
         self.val_line.set_data(epochs, np.clip(history.val_loss, *LOSS_SPAN))
-        self.distance_line.set_data(epochs, np.clip(distances[: len(epochs)], *DISTANCE_SPAN))
+        self.distance_line.set_data(epochs, distances[: len(epochs)])
+        self._fit_axes(history, distances[: len(epochs)])
+
+    def _fit_axes(self, history: History, distances: list[float]) -> None:
+        """Axes fit what is drawn: the epochs run (in steps of 10), the decades of the losses,
+        ‖w − w_0‖ from 0 to a round value above its largest. The static parts are redrawn only
+        when a limit changes."""
+        n = history.epochs_run
+        right = min(self.max_epochs, max(10, -(-n // 10) * 10))
+        losses = np.clip(history.train_loss + history.val_loss, *LOSS_SPAN) if n else [1.0]
+        low = 10.0 ** np.floor(np.log10(np.min(losses)))
+        high = 10.0 ** np.ceil(np.log10(np.max(losses)))
+        top = _round_up(max(distances, default=1.0))
+        limits = (right, low, max(high, 10 * low), top)
+        if limits == self._limits:
+            return
+        self._limits = limits
+        for ax in (self.ax_loss, self.ax_distance):
+            ax.set_xlim(0.5, right + 0.5)
+        self.ax_loss.set_ylim(limits[1], limits[2])
+        self.ax_distance.set_ylim(0.0, top)
+        self.blit.draw_background()
 
     def _hide_marks(self) -> None:
         for artist in (self.best_marker, self.best_vline, self.distance_best, self.stop_vline,
@@ -303,3 +323,11 @@ class RegularizationDashboard(TrainingDashboard):
                            f"validation loss {fmt(history.val_loss[-1])}.")
         outcome = self._outcome()
         return head + outcome[0].upper() + outcome[1:] + "."
+
+
+def _round_up(value: float) -> float:
+    """The smallest of 1, 2, 5 times a power of 10 that is >= ``value`` (1 for value <= 0)."""
+    if not value > 0 or not np.isfinite(value):
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(value))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= value))
