@@ -33,6 +33,8 @@ import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+if not (REPO / "tests" / "nbval_sanitize.cfg").exists():  # a copy outside the repository
+    REPO = Path.cwd()
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb")) + sorted(
     (REPO / "exercises" / "source").glob("*.ipynb"))
 SANITIZE = REPO / "tests" / "nbval_sanitize.cfg"
@@ -207,6 +209,13 @@ async def _run_all(path: Path, runs: dict[str, dict[str, str]]) -> dict:
     return dict(zip(runs, results))
 
 
+def _name(path: Path) -> str:
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
 def check(path: Path) -> tuple[list[str], dict]:
     """Execute path under every setting; the readable differences and what each kernel ran with."""
     committed = nbformat.read(path, as_version=4)
@@ -218,7 +227,7 @@ def check(path: Path) -> tuple[list[str], dict]:
         probes[name] = probe
         found = differences(committed, fresh, rules)
         if found:
-            problems.append(f"--- {path.relative_to(REPO)} with {name} "
+            problems.append(f"--- {_name(path)} with {name} "
                             f"({' '.join(f'{k}={v}' for k, v in runs[name].items())}):\n"
                             + "\n".join(found))
     return problems, probes
@@ -297,7 +306,7 @@ def main(paths: list[str]) -> int:
     for name in paths or [str(p) for p in NOTEBOOKS]:
         path = Path(name).resolve()
         problems, probes = check(path)
-        print(f"{path.relative_to(REPO)}: kernels ran with {json.dumps(probes)[:300]}")
+        print(f"{_name(path)}: kernels ran with {json.dumps(probes)[:300]}")
         print("\n".join(problems) if problems else "  all text outputs as committed")
         failed += bool(problems)
     return 1 if failed else 0
