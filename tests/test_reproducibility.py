@@ -158,12 +158,16 @@ def differences(committed: nbformat.NotebookNode, fresh: nbformat.NotebookNode, 
         first_line = (old.source.strip().splitlines() or [""])[0][:60]
         lines = [f"cell {index} ({first_line})"]
         old_lines, new_lines = before.splitlines(), after.splitlines()
+        kind = ""
         for number in range(max(len(old_lines), len(new_lines))):
             a = old_lines[number] if number < len(old_lines) else "<no line>"
             b = new_lines[number] if number < len(new_lines) else "<no line>"
+            if re.fullmatch(r"\[(stream \w+|error|text/\w+)\]", a):
+                kind = a[1:-1]
             if a != b:
                 at = _first_difference(a, b)
-                lines += [f"    committed: {_snippet(a, at)}", f"    fresh:     {_snippet(b, at)}"]
+                lines += [f"  {kind}:", f"    committed: {_snippet(a, at)}",
+                          f"    fresh:     {_snippet(b, at)}"]
         found.append("\n".join(lines))
     return found
 
@@ -284,7 +288,7 @@ def test_differences_name_the_cell_and_the_changed_line():
                         notebook("a 1\nb 0.16\n", png.format(0.16, "B")), sanitizers())
     assert len(found) == 1 and found[0].startswith("cell 1 (print(median))"), found
     assert "committed: b 0.19" in found[0] and "fresh:     b 0.16" in found[0], found[0]
-    assert 'committed: <img alt="median 0.19"' in found[0], found[0]
+    assert 'text/html:\n    committed: <img alt="median 0.19"' in found[0], found[0]
 
 
 @pytest.mark.repro
