@@ -39,11 +39,11 @@ if not (REPO / "notebooks").is_dir():  # a copy outside the repository: run from
     REPO = Path.cwd()
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
-# Numbers that are not measurements although no code cell writes them as a literal: small counts
-# and indices written as digits in prose ("layer 1", "2-D", "epoch 0", "2 × 2"), and one constant of
-# the slides (the 0.5 of their ReLU formula E(x²) = 0.5 var(s)). Keep this list short: a number
-# that a notebook measures belongs in its output, not here.
-CONSTANTS = frozenset({0.0, 1.0, 2.0, 3.0, 4.0, 0.5})
+# Numbers that are not measurements although no code cell writes them as a literal: the 0, 1 and
+# 2 of formulas in prose (1 − β, 2/d, "layer 1") and one constant of the slides (the 0.5 of their
+# ReLU formula E(x²) = 0.5 var(s)). Keep this list short: a number that a notebook measures belongs
+# in its output, not here.
+CONSTANTS = frozenset({0.0, 1.0, 2.0, 0.5})
 
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _MANTISSA = r"\d{1,3}(?:,\d{3})+(?![\d])|\d+(?:\.\d+)?"
