@@ -8,7 +8,6 @@ Also the math they call, :mod:`lecture_lib.explorer`, without widgets."""
 from __future__ import annotations
 
 import base64
-import inspect
 import subprocess
 import sys
 import time
@@ -17,21 +16,22 @@ import numpy as np
 import pytest
 
 from lecture_lib.dashboards.optimization import (
-    COLORS,
     MAX_RUN_STEPS,
-    RULES,
     SurfaceExplorer,
     TrainingExplorer,
-    make_rule,
+    rule_color,
+    rule_names,
 )
 from lecture_lib.dashboards.style import fmt
-from lecture_lib.explorer import epochs_within, rule_hyperparameters, surface_runs
-from lecture_lib.optim import OPTIMIZERS, SGD, Adam, Momentum, RMSProp
+from lecture_lib.explorer import epochs_within, surface_runs
+from lecture_lib.optim import SGD, Adam, Momentum, RMSProp
 from lecture_lib.plots import PALETTE
 from lecture_lib.surfaces import SURFACES, run
 from lecture_lib.training import digits_net, fit
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+#: The rules the slides compare, which the dashboards offer (from the registry).
+RULES = ("SGD", "momentum", "RMSProp", "Adam")
 
 
 # ================================================================ the math, without widgets
@@ -46,41 +46,21 @@ def test_the_math_imports_no_plotting_and_no_widgets():
     assert out.strip() == "[]"
 
 
-def test_make_rule_builds_the_registry_rules_with_the_dashboard_hyperparameters():
-    assert type(make_rule("SGD", 0.1, 0.5, 0.6, 0.7)) is SGD
-    momentum = make_rule("momentum", 0.1, 0.5, 0.6, 0.7)
-    assert type(momentum) is Momentum and (momentum.eta, momentum.beta) == (0.1, 0.5)
-    rmsprop = make_rule("RMSProp", 0.1, 0.5, 0.6, 0.7)
-    assert type(rmsprop) is RMSProp and rmsprop.beta == 0.5
-    adam = make_rule("Adam", 0.1, 0.5, 0.6, 0.7)
-    assert type(adam) is Adam and (adam.beta1, adam.beta2, adam.bias_correction) == (0.6, 0.7,
-                                                                                    True)
+def test_the_dashboards_offer_the_slides_four_rules():
+    assert tuple(rule_names()) == RULES
 
 
-def test_make_rule_covers_every_registry_rule_it_can_set():
-    """Every rule of optim's registry whose constructor needs only η, β, β1, β2 is made (the
-    heavy ball too, once the registry has it); any other is refused by name."""
-    for name, cls in OPTIMIZERS.items():
-        needs = {p.name for p in inspect.signature(cls).parameters.values()
-                 if p.default is inspect.Parameter.empty}
-        if needs <= {"eta", "beta", "beta1", "beta2"}:
-            assert type(make_rule(name, 0.1, 0.5, 0.6, 0.7)) is cls, name
-        else:
-            with pytest.raises(ValueError, match=name):
-                make_rule(name, 0.1, 0.5, 0.6, 0.7)
-
-
-@pytest.mark.skipif("heavy ball" not in OPTIMIZERS, reason="the registry has no heavy ball yet")
-def test_make_rule_makes_the_heavy_ball():
-    rule = make_rule("heavy ball", 0.1, 0.5, 0.6, 0.7)
-    assert type(rule) is OPTIMIZERS["heavy ball"] and rule.beta == 0.5
-
-
-def test_make_rule_refuses_unknown_names():
+def test_surface_runs_give_each_rule_the_hyperparameters_it_takes():
+    """β goes to momentum and RMSProp, β1 and β2 to Adam, with bias correction."""
+    settings = {"eta": 0.1, "beta": 0.5, "beta1": 0.6, "beta2": 0.7, "noise": 0.0, "steps": 20,
+                "seed": 0}
+    runs = surface_runs("ravine", list(RULES), **settings)
+    expected = {"SGD": SGD(0.1), "momentum": Momentum(0.1, 0.5), "RMSProp": RMSProp(0.1, 0.5),
+                "Adam": Adam(0.1, 0.6, 0.7)}
+    for rule, optimizer in expected.items():
+        np.testing.assert_array_equal(runs[rule].path.w, run("ravine", optimizer, steps=20).w)
     with pytest.raises(ValueError, match="rule"):
-        make_rule("nope", 0.1, 0.9, 0.9, 0.999)
-    assert rule_hyperparameters("SGD") == ("eta",)
-    assert rule_hyperparameters("Adam") == ("eta", "beta1", "beta2")
+        surface_runs("ravine", ["nope"], **settings)
 
 
 def test_surface_runs_are_the_library_runs_cut_to_the_box():
@@ -203,7 +183,7 @@ def test_paths_are_the_library_runs(explorer):
 
 def test_rules_are_told_apart_without_colour(explorer):
     """Colour-blind-safe palette, and each rule's line has its own dash pattern."""
-    assert set(COLORS.values()) <= set(PALETTE)
+    assert {rule_color(rule) for rule in RULES} <= set(PALETTE)
     dashes = {str(explorer.lines[rule].get_linestyle()) for rule in RULES}
     assert len(dashes) == len(RULES)
     assert "solid line" in explorer.alt_text() and "dashed line" in explorer.alt_text()

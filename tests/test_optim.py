@@ -9,7 +9,7 @@ import pytest
 
 from lecture_lib.checks import rel_error
 from lecture_lib.optim import (
-    OPTIMIZERS,
+    RULES,
     SGD,
     Adam,
     HeavyBall,
@@ -408,15 +408,30 @@ def test_boundary_values_are_allowed():
     MovingWindow(0.1, np.int64(3))
 
 
-def test_make_optimizer():
-    for name, cls in OPTIMIZERS.items():
+def test_make_optimizer_walks_the_path_of_the_named_class():
+    classes = {"SGD": SGD, "momentum": Momentum, "RMSProp": RMSProp, "Adam": Adam,
+               "moving window": MovingWindow, "heavy ball": HeavyBall}
+    for name, cls in classes.items():
         hyper = {"eta": 0.1}
         if cls is MovingWindow:
             hyper["M"] = 3
         if cls in (Momentum, HeavyBall):
             hyper["beta"] = 0.5
-        assert type(make_optimizer(name, **hyper)) is cls
+        made = make_optimizer(name, **hyper)
+        assert made.rule is RULES[name]
+        w_made, w_class = np.ones(3), np.ones(3)
+        named = cls(**hyper)
+        for t in range(5):
+            made.step([w_made], [np.arange(3.0) - t])
+            named.step([w_class], [np.arange(3.0) - t])
+        assert np.array_equal(w_made, w_class), name
     assert "beta=0.5" in repr(make_optimizer("momentum", eta=0.1, beta=0.5))
+    with pytest.raises(ValueError, match="nope"):
+        make_optimizer("nope", eta=0.1)
+    with pytest.raises(ValueError, match="needs beta"):
+        make_optimizer("momentum", eta=0.1)
+    with pytest.raises(ValueError, match="no hyperparameter beta3"):
+        make_optimizer("Adam", eta=0.1, beta3=0.5)
 
 
 def test_momentum_without_one_minus_beta_is_a_rescaled_eta():
