@@ -86,13 +86,15 @@ def rmsprop_step(w, delta, u, *, t, eta, beta, eps, decay_steps=None):
     u_t = β u_{t-1} + (1-β) Δ_t ⊙ Δ_t;  η_t = η / √(u_t + ε) (· 1/√(t/N) with
     ``decay_steps=N``, the global decay of the slide "Adam");  w_t = w_{t-1} - η_t ⊙ Δ_t.
 
-    ε sits inside the square root, as on the slide; Hinton's lecture notes and PyTorch's
+    The step is computed as η · (Δ_t / √(u_t + ε)) (the order of the vectorised trainer whose
+    numbers the notebooks print). ε sits inside the square root, as on the slide; Hinton's
+    lecture notes and PyTorch's
     ``RMSprop`` put it outside, η / (√u_t + ε): they differ only where u_t is comparable to ε.
     Without the decay the step η Δ_t/√u_t stays about η per component however small Δ_t
     becomes, so RMSProp cannot settle closer than about η to a minimum; 1/√(t/N) lets it.
     """
     u = beta * u + (1 - beta) * delta * delta
-    return w - eta * global_decay(t, decay_steps) / np.sqrt(u + eps) * delta, u
+    return w - eta * global_decay(t, decay_steps) * (delta / np.sqrt(u + eps)), u
 
 
 def adam_step(w, delta, v, u, *, t, eta, beta1, beta2, eps, bias_correction=True,
@@ -115,8 +117,7 @@ def adam_step(w, delta, v, u, *, t, eta, beta1, beta2, eps, bias_correction=True
     if bias_correction:
         v_hat = v / (1 - beta1**t)
         u_hat = u / (1 - beta2**t)
-    eta_t = eta / np.sqrt(u_hat + eps) * global_decay(t, decay_steps)
-    return w - eta_t * v_hat, v, u
+    return w - eta * global_decay(t, decay_steps) * (v_hat / np.sqrt(u_hat + eps)), v, u
 
 
 def moving_window_step(w, delta, window, *, t, eta, M):
