@@ -19,8 +19,14 @@ Dropout (slides, "Deep Learning Regularization"; ``p`` is the probability to *dr
 outputs x^(l) of hidden layers, in either convention of :mod:`lecture_lib.dropout`: inverted (the
 default: a kept unit is scaled by 1/(1-p) in training, test passes use the full network
 unchanged) or plain (kept units unscaled in training, x^(l) = (1-p) phi(s^(l)) in test passes).
-The MLP is the package's one forward and backward pass: the experiments of
-:mod:`lecture_lib.regularization` call it with the convention and the masks they need.
+
+The package's one forward and backward pass is here: the layer functions :func:`affine`,
+:func:`backprop`, :func:`layer_gradients` and the loss :func:`cross_entropy` work on one
+network's arrays or on K networks stacked on a leading axis. The :class:`MLP` strings them
+together with dropout (the experiments of :mod:`lecture_lib.regularization` call it with the
+convention and the masks they need); :func:`lecture_lib.tuning.train_many` calls them on
+stacked networks and :func:`lecture_lib.variance.propagate_statistics` on the initialization
+dashboard's draws.
 """
 
 from __future__ import annotations
