@@ -88,8 +88,8 @@ def rmsprop_step(w, delta, u, *, t, eta, beta, eps, decay_steps=None):
 
     The step is computed as η · (Δ_t / √(u_t + ε)) (the order of the vectorised trainer whose
     numbers the notebooks print). ε sits inside the square root, as on the slide; Hinton's
-    lecture notes and PyTorch's
-    ``RMSprop`` put it outside, η / (√u_t + ε): they differ only where u_t is comparable to ε.
+    lecture notes and PyTorch's ``RMSprop`` put it outside, η / (√u_t + ε): they differ only
+    where u_t is comparable to ε.
     Without the decay the step η Δ_t/√u_t stays about η per component however small Δ_t
     becomes, so RMSProp cannot settle closer than about η to a minimum; 1/√(t/N) lets it.
     """

@@ -32,9 +32,14 @@ from lecture_lib.optim import RULES, PrintedRate, RMSProp, get_rule
 from lecture_lib.surfaces import local_minima, run
 from lecture_lib.training import EXPLODE_FACTOR, digits_net
 
-# PrintedRate (now in lecture_lib.optim) and local_minima (now in lecture_lib.surfaces) are
-# imported here for the notebooks' old imports; phase 2 of issue 18 drops them.
-__all__ = ["PrintedRate", "local_minima"]
+__all__ = [
+    "SweepCurves", "best_eta", "largest_stable_eta", "lr_sweep", "lr_sweeps", "momentum_eta_limit",
+    "momentum_map", "momentum_rate", "ringing", "train_many", "tuned_momentum",
+    # old homes kept for the notebooks' imports (phase 2 of issue 18 drops them): PrintedRate is
+    # in lecture_lib.optim, local_minima in lecture_lib.surfaces, DecayedRMSProp is RMSProp's
+    # decay_steps
+    "DecayedRMSProp", "PrintedRate", "local_minima",
+]
 
 # --------------------------------------------------------------------------- momentum, theory
 

@@ -15,9 +15,11 @@ from lecture_lib.optim import (
     HeavyBall,
     Momentum,
     MovingWindow,
+    PrintedRate,
     RMSProp,
     make_optimizer,
 )
+from lecture_lib.surfaces import run
 
 SHAPES = [(3,), (2, 4), (1,), (2, 2, 3)]
 T = 60
@@ -503,3 +505,28 @@ def test_step_function_names_what_an_unfinished_function_returned():
         rule.step([np.zeros(2)], [np.ones(2)])
     with pytest.raises(ValueError, match="n_state"):
         StepFunction(unfinished, -1)
+
+
+def test_rmsprop_with_decay_steps_applies_the_global_decay():
+    w, decayed = np.zeros(1), RMSProp(0.1, 0.9, decay_steps=4)
+    w_plain, plain = np.zeros(1), RMSProp(0.1, 0.9)
+    for t in range(1, 10):
+        before, before_plain = w.copy(), w_plain.copy()
+        decayed.step([w], [np.array([0.3])])
+        plain.step([w_plain], [np.array([0.3])])
+        ratio = (w - before) / (w_plain - before_plain)
+        assert np.isclose(ratio[0], 1 / np.sqrt(t / 4), rtol=1e-12)
+    with pytest.raises(ValueError):
+        RMSProp(0.1, decay_steps=0)
+
+
+def test_decay_lets_rmsprop_settle_on_the_ravine():
+    plain = run("ravine", RMSProp(0.05, 0.9), steps=600)
+    decayed = run("ravine", RMSProp(0.05, 0.9, decay_steps=10), steps=600)
+    assert plain.E[-1] > 1e-3 and decayed.E[-1] < 0.05 * plain.E[-1]
+
+
+def test_printed_rate_steps_by_eta_over_gradient():
+    w, opt = np.array([1.0, 1.0]), PrintedRate(0.01, eps=1e-12)
+    opt.step([w], [np.array([0.5, -0.01])])
+    assert np.allclose(w, [1.0 - 0.01 / 0.5, 1.0 + 0.01 / 0.01])
