@@ -367,6 +367,13 @@ class Optimizer:
             return hyper[name]
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
+    def __setattr__(self, name: str, value) -> None:
+        hyper = self.__dict__.get("hyper", {})
+        if name in hyper:  # opt.eta = 0.01 between steps: the next step uses it (checked)
+            hyper[name] = self.rule.checked({**hyper, name: value})[name]
+        else:
+            super().__setattr__(name, value)
+
     def reset(self) -> None:
         """Forget all state: the next step is t = 1 again, with v_0 = u_0 = 0."""
         self.t = 0

@@ -530,3 +530,14 @@ def test_printed_rate_steps_by_eta_over_gradient():
     w, opt = np.array([1.0, 1.0]), PrintedRate(0.01, eps=1e-12)
     opt.step([w], [np.array([0.5, -0.01])])
     assert np.allclose(w, [1.0 - 0.01 / 0.5, 1.0 + 0.01 / 0.01])
+
+
+def test_a_hyperparameter_set_between_steps_is_used_and_checked():
+    opt, w = Momentum(0.1, 0.5), np.zeros(1)
+    opt.step([w], [np.ones(1)])
+    opt.eta = 1.0
+    opt.step([w], [np.ones(1)])
+    # v_1 = 0.5, w_1 = -0.05; v_2 = 0.5 * 0.5 + 0.5 = 0.75, w_2 = -0.05 - 1.0 * 0.75
+    assert w[0] == pytest.approx(-0.8) and opt.hyper["eta"] == 1.0
+    with pytest.raises(ValueError, match="beta"):
+        opt.beta = 1.0
