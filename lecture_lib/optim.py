@@ -284,8 +284,13 @@ RULES: dict[str, Rule] = {}
 
 
 def register(rule: Rule) -> Rule:
-    """Add ``rule`` to :data:`RULES` (adding a rule is this one call)."""
+    """Add ``rule`` to :data:`RULES` (adding a rule is this one call). A rule the dashboards
+    show needs a ``style`` no other shown rule has: its line must differ without colour too."""
     rule = validate.instance("rule", rule, Rule, "a lecture_lib.optim.Rule")
+    taken = {other.style: other.name for other in RULES.values()
+             if other.in_dashboards and other.name != rule.name}
+    if rule.in_dashboards and rule.style in taken:
+        raise ValueError(f"style {rule.style} is {taken[rule.style]}'s; give {rule.name} another")
     RULES[rule.name] = rule
     return rule
 

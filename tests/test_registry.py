@@ -49,6 +49,14 @@ def digits():
     return load_digits(seed=0)
 
 
+def test_register_adds_a_rule_and_refuses_a_shown_rule_with_a_taken_style(monkeypatch):
+    monkeypatch.setattr(optim, "RULES", dict(RULES))  # register() writes into a copy
+    assert optim.register(NESTEROV) is optim.RULES["Nesterov"]
+    clash = Rule("clash", nesterov_step, NESTEROV.hyperparameters, state=("v",), style=1)
+    with pytest.raises(ValueError, match="momentum"):
+        optim.register(clash)
+
+
 def test_the_wrapper_runs_the_registered_step(nesterov):
     """Against the recursion written out again here, step by step."""
     rng = np.random.default_rng(0)
