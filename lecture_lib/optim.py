@@ -175,6 +175,7 @@ class Hyperparameter:
 
     @property
     def required(self) -> bool:
+        """It has no default: every optimizer of the rule must be given it."""
         return self.default is REQUIRED
 
 
