@@ -3,22 +3,27 @@
 One module per idea of the lecture, named after it (each imports only numpy and the modules
 listed above it):
 
-* :mod:`lecture_lib.validate`: the checks every public entry point runs on its arguments.
+* :mod:`lecture_lib.validate`: the checks the public entry points run on their arguments.
 * :mod:`lecture_lib.activations`: tanh and ReLU with their derivatives.
 * :mod:`lecture_lib.init`: weight initialization schemes (zeros, constant, normal, Xavier, He).
 * :mod:`lecture_lib.dropout`: dropout's keep-mask and the check of p (plain and inverted).
-* :mod:`lecture_lib.network`: the MLP, the one forward and backward pass in the slides'
-  notation (with dropout in either convention), and the softmax cross-entropy.
-* :mod:`lecture_lib.optim`: the update rules (SGD, moving window, momentum, RMSProp, Adam).
+* :mod:`lecture_lib.network`: the one forward and backward pass in the slides' notation (layer
+  functions and the softmax cross-entropy, for one network or K stacked ones) and the MLP
+  built on it (with dropout in either convention).
+* :mod:`lecture_lib.optim`: the registry of update rules (SGD, momentum, RMSProp, Adam, and the
+  moving window, heavy ball and printed rate for comparison), each a pure step, and the
+  optimizer classes that wrap them.
 * :mod:`lecture_lib.averaging`: the running averages of minibatch gradients behind them.
-* :mod:`lecture_lib.surfaces`: 2-D error surfaces and runs of the rules on them.
+* :mod:`lecture_lib.surfaces`: 2-D error surfaces, their local minima, runs of the rules on
+  them.
 * :mod:`lecture_lib.minibatch`: the variance of a minibatch gradient, measured and predicted.
 * :mod:`lecture_lib.training`: the training loop with validation and early stopping.
 * :mod:`lecture_lib.regularization`: dropout experiments (thinned nets, knock-outs, the two
   conventions side by side) and the capacity proxy of early stopping.
 * :mod:`lecture_lib.variance`: how var(x^(l)) and var(delta^(l)) travel through layers (the
   init dashboard's math).
-* :mod:`lecture_lib.tuning`: notebook 02's measurements (stable η, the (η, β) map, η sweeps).
+* :mod:`lecture_lib.tuning`: notebook 02's measurements (stable η, the (η, β) map, η sweeps
+  of the vectorised K-network trainer).
 * :mod:`lecture_lib.studies`: notebooks 01 and 03's multi-seed studies.
 * :mod:`lecture_lib.explorer`: the math of the optimization and dropout dashboards (runs,
   early stopping read off a run, the run cache).

@@ -4,8 +4,6 @@ Each dashboard of :mod:`lecture_lib.dashboards` calls one of these functions wit
 its controls and then only draws the result, so everything a dashboard shows can be tested
 (and reused in a notebook) without a browser.
 
-* :func:`make_rule`: an update rule of :data:`lecture_lib.optim.OPTIMIZERS` from the dashboards'
-  hyperparameters η, β, β1, β2.
 * :func:`surface_runs`: the paths of several rules on one error surface of
   :mod:`lecture_lib.surfaces` (slide "Difficulty of Deep Learning Optimization"), cut to the
   plotting box, with E(w_t) − E(w*) on the fixed log span :data:`GAP_SPAN`.
@@ -25,7 +23,6 @@ is 1-based. The step index t of the slides counts optimizer steps, not epochs.
 
 from __future__ import annotations
 
-import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -34,45 +31,13 @@ import numpy as np
 
 from lecture_lib import validate
 from lecture_lib.network import MLP, Trace
-from lecture_lib.optim import OPTIMIZERS, Optimizer, make_optimizer
+from lecture_lib.optim import get_rule, make_optimizer
 from lecture_lib.regularization import distance_from_start
 from lecture_lib.surfaces import SURFACES, Path, inside_part, run
 from lecture_lib.training import EXPLODE_FACTOR, History, fit
 
-#: Hyperparameters a dashboard sets; a rule receives those its constructor takes.
-DASHBOARD_HYPERPARAMETERS = ("eta", "beta", "beta1", "beta2")
-
 #: Fixed span of the log axis of E(w_t) − E(w*): smaller gaps are drawn at its bottom.
 GAP_SPAN = (1e-10, 1e3)
-
-
-# --------------------------------------------------------------------------- update rules
-
-
-def rule_hyperparameters(name: str) -> tuple[str, ...]:
-    """The hyperparameters of :data:`DASHBOARD_HYPERPARAMETERS` that the rule ``name`` of
-    :data:`lecture_lib.optim.OPTIMIZERS` takes, e.g. ``("eta", "beta")`` for momentum."""
-    validate.choice("rule", name, OPTIMIZERS)
-    taken = inspect.signature(OPTIMIZERS[name]).parameters
-    return tuple(h for h in DASHBOARD_HYPERPARAMETERS if h in taken)
-
-
-def make_rule(name: str, eta: float, beta: float, beta1: float, beta2: float) -> Optimizer:
-    """The rule ``name`` of :data:`lecture_lib.optim.OPTIMIZERS` (SGD, momentum, heavy ball,
-    RMSProp, Adam, ...) made by :func:`lecture_lib.optim.make_optimizer` with the dashboards'
-    hyperparameters: ``beta`` is the β of momentum, heavy ball and RMSProp, ``beta1`` and
-    ``beta2`` are Adam's (with bias correction). A rule gets only those its constructor takes;
-    a rule that needs another one (the moving window's M) is refused with a ValueError."""
-    given = {"eta": eta, "beta": beta, "beta1": beta1, "beta2": beta2}
-    wanted = rule_hyperparameters(name)
-    needed = [
-        p.name for p in inspect.signature(OPTIMIZERS[name]).parameters.values()
-        if p.default is inspect.Parameter.empty and p.name not in wanted
-    ]
-    if needed:
-        raise ValueError(f"rule {name!r} needs {', '.join(needed)}, which the dashboards do not "
-                         f"set; choose a rule that takes only {', '.join(given)}")
-    return make_optimizer(name, **{h: given[h] for h in wanted})
 
 
 # --------------------------------------------------------------------------- surfaces
@@ -118,8 +83,10 @@ def surface_runs(
 ) -> dict[str, SurfaceRun]:
     """Run every rule of ``rules`` from the surface's start for ``steps`` steps.
 
-    Each rule receives Δ_t = ∇E(w_{t−1}) + noise · z_t with the same noise sequence z_t
-    (seeded by ``seed``), so rules and settings differ only by what the controls change.
+    Each rule of :data:`lecture_lib.optim.RULES` gets those of η, β, β1, β2 it takes (β is
+    momentum's and RMSProp's, β1 and β2 Adam's) and receives Δ_t = ∇E(w_{t−1}) + noise · z_t
+    with the same noise sequence z_t (seeded by ``seed``), so rules and settings differ only by
+    what the controls change.
 
     Returns
     -------
@@ -130,8 +97,9 @@ def surface_runs(
     box = SURFACES[surface]
     e_min = float(box.E(np.asarray(box.minimum)))
     result = {}
+    settings = {"eta": eta, "beta": beta, "beta1": beta1, "beta2": beta2}
     for rule in rules:
-        optimizer = make_rule(rule, eta, beta, beta1, beta2)
+        optimizer = make_optimizer(rule, **get_rule(rule).pick(settings))
         path = run(box, optimizer, steps=steps, noise=noise,
                    rng=np.random.default_rng(seed) if noise > 0 else None)
         points, exit_point = inside_part(path, box.xlim, box.ylim)

@@ -19,8 +19,14 @@ Dropout (slides, "Deep Learning Regularization"; ``p`` is the probability to *dr
 outputs x^(l) of hidden layers, in either convention of :mod:`lecture_lib.dropout`: inverted (the
 default: a kept unit is scaled by 1/(1-p) in training, test passes use the full network
 unchanged) or plain (kept units unscaled in training, x^(l) = (1-p) phi(s^(l)) in test passes).
-The MLP is the package's one forward and backward pass: the experiments of
-:mod:`lecture_lib.regularization` call it with the convention and the masks they need.
+
+The package's one forward and backward pass is here: the layer functions :func:`affine`,
+:func:`backprop`, :func:`layer_gradients` and the loss :func:`cross_entropy` work on one
+network's arrays or on K networks stacked on a leading axis. The :class:`MLP` strings them
+together with dropout (the experiments of :mod:`lecture_lib.regularization` call it with the
+convention and the masks they need); :func:`lecture_lib.tuning.train_many` calls them on
+stacked networks and :func:`lecture_lib.variance.propagate_statistics` on the initialization
+dashboard's draws.
 """
 
 from __future__ import annotations
@@ -246,8 +252,7 @@ class MLP:
         with np.errstate(over="raise", invalid="raise"):
             try:
                 for ell in range(1, self.n_layers + 1):
-                    W, b = self.params[2 * ell - 2], self.params[2 * ell - 1]  # W(l), b(l)
-                    s = x @ W + b
+                    s = affine(x, self.params[2 * ell - 2], self.params[2 * ell - 1])
                     trace.s.append(s)
                     if ell == self.n_layers:
                         x = s
@@ -303,7 +308,7 @@ class MLP:
                 for ell in range(self.n_layers, 0, -1):
                     trace.delta[ell] = delta
                     if ell > 1:
-                        back = delta @ self.params[2 * ell - 2].T  # W(l)^T
+                        back = backprop(delta, self.params[2 * ell - 2])
                         mask = trace.masks[ell - 1]
                         if mask is not None:
                             if trace.inverted:
@@ -325,7 +330,7 @@ class MLP:
         with np.errstate(over="raise", invalid="raise"):
             try:
                 for ell in range(1, self.n_layers + 1):
-                    grads += [self.trace.x[ell - 1].T @ deltas[ell], deltas[ell].sum(axis=0)]
+                    grads += layer_gradients(self.trace.x[ell - 1], deltas[ell])
             except FloatingPointError:
                 raise _diverged("the gradients") from None
         return grads
@@ -395,6 +400,26 @@ class MLP:
             mine[...] = new
 
 
+# The pass of one layer, on arrays of one network (N, d) or of K stacked networks (K, N, d):
+# the MLP and the vectorised trainer (lecture_lib.tuning.train_many) both call these.
+
+
+def affine(x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """s^(l) = x^(l-1) W^(l) + b^(l) for a batch of rows x (the slides' sum over i)."""
+    s = x @ W
+    return s if b is None else s + b
+
+
+def backprop(delta: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """sum_k delta_k^(l) w_jk^(l): the backward signal before the factor phi'(s_j^(l-1))."""
+    return delta @ np.swapaxes(W, -1, -2)
+
+
+def layer_gradients(x: np.ndarray, delta: np.ndarray) -> list[np.ndarray]:
+    """[d/dW^(l), d/db^(l)] = [x^(l-1)^T delta^(l), sum over the rows of delta^(l)]."""
+    return [np.swapaxes(x, -1, -2) @ delta, delta.sum(axis=-2)]
+
+
 def _shifted(scores: np.ndarray) -> np.ndarray:
     """scores - their row maximum: softmax's shift, so that exp never overflows."""
     return scores - scores.max(axis=-1, keepdims=True)
@@ -419,16 +444,43 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.
     return _cross_entropy(scores, y)
 
 
+def cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The package's one softmax cross-entropy, on checked arrays, for one network or many.
+
+    With p = softmax(s^(L)) row by row, the loss is mean_n [log sum_k exp(s_nk) - s_n,y_n]
+    (the log-sum-exp shifted by the row maximum, so it never overflows) and
+    delta^(L) = (p - onehot(y)) / N.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        s^(L), shape (..., N, classes): leading axes stack networks or variants.
+    y : numpy.ndarray
+        Integer labels, shape (N,) or (..., N).
+
+    Returns
+    -------
+    loss : numpy.ndarray
+        Shape (...): the mean over the N rows.
+    delta : numpy.ndarray
+        Shape of ``scores``.
+    """
+    n = scores.shape[-2]
+    labels = np.broadcast_to(y, scores.shape[:-1])[..., None]
+    shifted = _shifted(scores)
+    log_norm = np.log(np.exp(shifted).sum(axis=-1))
+    loss = np.mean(log_norm - np.take_along_axis(shifted, labels, axis=-1)[..., 0], axis=-1)
+    probs = np.exp(shifted - log_norm[..., None])
+    np.put_along_axis(probs, labels, np.take_along_axis(probs, labels, axis=-1) - 1.0, axis=-1)
+    return loss, probs / n
+
+
 def _cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """:func:`softmax_cross_entropy` of checked float scores and int labels."""
-    n = scores.shape[0]
+    """:func:`cross_entropy` of one network's checked float scores (N, classes) and int
+    labels, raising :class:`DivergenceError` where the numbers left float64's range."""
     with np.errstate(over="raise", invalid="raise", under="ignore"):
         try:
-            shifted = _shifted(scores)
-            log_norm = np.log(np.exp(shifted).sum(axis=1))
-            loss = float(np.mean(log_norm - shifted[np.arange(n), y]))
+            loss, delta = cross_entropy(scores, y)
         except FloatingPointError:
             raise _diverged("the loss") from None
-    probs = np.exp(shifted - log_norm[:, None])
-    probs[np.arange(n), y] -= 1.0
-    return loss, probs / n
+    return float(loss), delta

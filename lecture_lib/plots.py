@@ -17,8 +17,7 @@ from matplotlib import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from lecture_lib.surfaces import Surface, inside_part
-from lecture_lib.tuning import local_minima
+from lecture_lib.surfaces import Surface, inside_part, local_minima
 
 # ---------------------------------------------------------------- palette
 # Okabe & Ito's colour-blind-safe palette ("Color Universal Design", 2008): the eight colours stay
@@ -40,6 +39,9 @@ PALETTE: tuple[str, ...] = tuple(COLORS.values())
 # one dash pattern per palette colour (solid, dashed, dash-dot, dotted, ...)
 LINESTYLES: tuple = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)),
                      (0, (3, 1, 1, 1, 1, 1)))
+# the dash patterns in words, for text equivalents ("the dashed line")
+LINESTYLE_NAMES: tuple[str, ...] = ("solid", "dashed", "dash-dot", "dotted", "long dash-dot",
+                                    "densely dotted", "long dashed", "dash-dot-dot")
 # one marker per palette colour, for lines drawn with points
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 # neutral colours for reference lines, grids and edges: not series, so outside the palette
@@ -71,6 +73,11 @@ def series_style(index: int) -> dict:
     ``plot`` so that series that overlap still differ without colour."""
     k = index % len(PALETTE)
     return {"color": PALETTE[k], "linestyle": LINESTYLES[k], "marker": MARKERS[k]}
+
+
+def dash_name(index: int) -> str:
+    """The dash pattern of :func:`series_style` ``(index)`` in words ("dashed")."""
+    return LINESTYLE_NAMES[index % len(PALETTE)]
 
 
 use_palette()
@@ -173,25 +180,12 @@ def show(fig: Figure | None = None, alt: str | None = None) -> None:
     plt.close(fig)
 
 
-def histogram_rows(
-    rows, *, low: float, high: float, bins: int
-) -> np.ndarray:
-    """One normalized histogram per array in ``rows`` (values outside [low, high] are clipped
-    into the end bins), each row scaled to a maximum of 1: shape (len(rows), bins)."""
-    image = np.zeros((len(rows), bins))
-    for r, values in enumerate(rows):
-        index = ((np.ravel(values) - low) * (bins / (high - low))).astype(np.int64)
-        counts = np.bincount(np.clip(index, 0, bins - 1), minlength=bins).astype(float)
-        image[r] = counts / max(counts.max(), 1.0)
-    return image
-
-
 def draw_contours(ax, surface: Surface, *, n: int = 120, levels: int = 16) -> list:
     """Filled and line contours of E over the surface's box, its start □ and every minimum.
 
     The levels are evenly spaced in E (``levels`` of them): where the surface is flat (a
     plateau) no contour lines appear, as it should look. Global minima are marked ★, other
-    local minima ☆ (white star), found by :func:`lecture_lib.tuning.local_minima`. Returns the
+    local minima ☆ (white star), found by :func:`lecture_lib.surfaces.local_minima`. Returns the
     artists.
     """
     W1, W2, E = surface.grid(n)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lecture_lib.network import MLP, softmax_cross_entropy
+from lecture_lib.network import MLP, cross_entropy, softmax_cross_entropy
 from lecture_lib.optim import SGD, Momentum, Optimizer
 from lecture_lib.training import History, fit
 from lecture_lib.validate import (
@@ -78,8 +78,7 @@ def seed_spread(values) -> Spread:
 # --------------------------------------------------------------------------- initialization
 
 
-#: The initializations of the slides "Weight Initialization", as var(w) = c / d^(l-1) where it
-#: is random: name -> (scheme, c or constant value).
+#: The initializations of the slides "Weight Initialization" that :func:`init_net` makes.
 INIT_CHOICES = ("zeros", "constant", "too large", "xavier", "he")
 
 
@@ -114,7 +113,7 @@ def init_net(sizes, kind: str, *, activation: str, seed: int, constant: float = 
 
 
 @dataclass(frozen=True)
-class Curves:
+class InitCurves:
     """Training curves over seeds: ``loss[k, e]`` is seed k's training loss after epoch e.
 
     Column 0 is the loss before training (epoch 0); column e >= 1 is after the e-th pass over
@@ -146,7 +145,7 @@ def _curve(net: MLP, optimizer: Optimizer, X, y, *, epochs: int, batch_size: int
 def init_training_curves(
     X: np.ndarray, y: np.ndarray, sizes, kinds, *, activation: str, seeds, epochs: int,
     batch_size: int, eta: float, constant: float = 0.05, too_large: float = 16.0,
-) -> dict[str, Curves]:
+) -> dict[str, InitCurves]:
     """Train one network per initialization and seed by minibatch SGD; keep only the curves.
 
     Each seed k draws the initial weights (``init_net(..., seed=k)``) and the minibatch order;
@@ -156,7 +155,7 @@ def init_training_curves(
     Returns
     -------
     dict
-        kind -> :class:`Curves` with ``len(seeds)`` rows and ``epochs + 1`` columns.
+        kind -> :class:`InitCurves` with ``len(seeds)`` rows and ``epochs + 1`` columns.
     """
     X = features("X", X, width=int(sizes[0]))
     y = labels("y", y, n_classes=int(sizes[-1]), n_rows=len(X))
@@ -168,7 +167,7 @@ def init_training_curves(
         rows = [_curve(init_net(sizes, kind, activation=activation, seed=s, constant=constant,
                                 too_large=too_large), SGD(eta), X, y, epochs=epochs,
                        batch_size=batch_size, seed=s) for s in seeds]
-        out[kind] = Curves(np.array([r[0] for r in rows]), np.array([r[1] for r in rows]))
+        out[kind] = InitCurves(np.array([r[0] for r in rows]), np.array([r[1] for r in rows]))
     return out
 
 
@@ -249,14 +248,6 @@ class PairInteraction:
         return self.interaction[i, j]
 
 
-def _loss_rows(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Mean cross-entropy of softmax(scores) against y along the last two axes' rows."""
-    shifted = scores - scores.max(axis=-1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=-1))
-    picked = np.take_along_axis(shifted, y[None, :, None], axis=-1)[..., 0]
-    return (log_norm - picked).mean(axis=-1)
-
-
 def pair_interaction(net: MLP, X: np.ndarray, y: np.ndarray) -> PairInteraction:
     """Co-adaptation measured by knocking out pairs of units of the last hidden layer.
 
@@ -284,7 +275,7 @@ def pair_interaction(net: MLP, X: np.ndarray, y: np.ndarray) -> PairInteraction:
         # all pairs (i, j > i) at once: shape (d - i - 1, N, classes), a few MiB at most
         without_i = scores - np.outer(hidden[:, i], W[i])
         others = hidden[:, i + 1:].T[:, :, None] * W[i + 1:, None, :]
-        damage = _loss_rows(without_i[None] - others, y) - base
+        damage = cross_entropy(without_i[None] - others, y)[0] - base
         row = damage - single[i] - single[i + 1:]
         interaction[i, i + 1:] = row
         interaction[i + 1:, i] = row

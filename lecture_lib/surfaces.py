@@ -14,7 +14,8 @@ local minima    f(w1) + ½ w2²,  f(x) = ¼x⁴ + ⅓x³ - x²        "local min
 Every ``Surface`` evaluates ``E`` and its analytic gradient ``grad`` on points of shape (..., 2)
 (one point, or a whole grid for contours), and carries a start point and a plotting box.
 :func:`run` runs any optimizer of :mod:`lecture_lib.optim` on a surface, optionally with
-Gaussian noise added to the gradient to stand for the minibatch SG estimate Δ_t.
+Gaussian noise added to the gradient to stand for the minibatch SG estimate Δ_t;
+:func:`local_minima` finds every local minimum of a surface (the saddle surface has two).
 """
 
 from __future__ import annotations
@@ -284,6 +285,30 @@ def quadratic(a: float, b: float, *, name: str | None = None) -> Surface:
         ylim=(-2.5, 2.5), minimum=(0.0, 0.0),
         difficulty=f"quadratic with curvatures {a:g} and {b:g}",
     )
+
+
+def local_minima(surface: Surface, *, n: int = 121, refine: int = 400) -> list[tuple]:
+    """Every local minimum of E inside the surface's box, found on an n×n grid (a point below
+    its 8 neighbours) and refined by gradient steps; sorted by E, lowest first.
+
+    Returns
+    -------
+    list of (w1, w2, E)
+    """
+    W1, W2, E = surface.grid(n)
+    core = E[1:-1, 1:-1]
+    lower = np.ones(core.shape, dtype=bool)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                lower &= core < E[1 + di:n - 1 + di, 1 + dj:n - 1 + dj]
+    rows, cols = np.nonzero(lower)
+    w = np.stack([W1[1:-1, 1:-1][rows, cols], W2[1:-1, 1:-1][rows, cols]], axis=-1)
+    step = 0.5 / max(1.0, float(np.abs(surface.grad(w + 1e-3) - surface.grad(w)).max()) / 1e-3)
+    for _ in range(refine):  # gradient steps, small enough for the local curvature
+        w = w - step * surface.grad(w)
+    found = sorted((float(E_), float(a), float(b)) for (a, b), E_ in zip(w, surface.E(w)))
+    return [(a, b, E_) for E_, a, b in found]
 
 
 def sign_changes(values: np.ndarray) -> int:

@@ -9,14 +9,12 @@ Pure numpy helpers for the measurements of notebook 02:
   (:func:`momentum_map`, Distill's "Why Momentum Really Works" picture);
 * :func:`largest_stable_eta`: the largest η for which a rule's run on a surface does not
   diverge, found by bisection on real runs (to check the formulas above);
-* :func:`local_minima`: every local minimum of a surface (the saddle surface has two);
-* :class:`DecayedRMSProp`: RMSProp with the slide's global decay 1/√(t/N) of Adam;
-  :class:`PrintedRate`: the per-component rate η / (∇E ⊙ ∇E) exactly as printed on the slide
-  "Running Average of Gradient Magnitude" (its step is η/Δ: the wrong scaling);
 * :func:`train_many`: K digits networks (64-64-10, tanh, Xavier: :func:`~lecture_lib.training.
-  digits_net`) trained *at once*, vectorized over the networks, each with its own seed and its
-  own η; used for learning-rate sweeps (:func:`lr_sweep`) and for multi-seed runs. With one
-  network it reproduces :func:`lecture_lib.training.train_each` step for step.
+  digits_net`) trained *at once*, vectorized over the networks, each with its own seed, rule
+  and η; the rules are the steps of :data:`lecture_lib.optim.RULES` applied to the stacked
+  arrays, the pass is :mod:`lecture_lib.network`'s layer functions and loss. Used for
+  learning-rate sweeps (:func:`lr_sweep`) and for multi-seed runs. With one network it
+  reproduces :func:`lecture_lib.training.train_each` step for step.
 
 "Epoch e" is the state after e full passes over the training set (epoch 1 = after the first
 pass); t counts update steps as on the slides.
@@ -29,11 +27,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from lecture_lib import validate
-from lecture_lib.optim import Optimizer, RMSProp, lazy_state
-from lecture_lib.surfaces import Surface, run
+from lecture_lib.network import affine, backprop, cross_entropy, layer_gradients
+from lecture_lib.optim import RULES, PrintedRate, RMSProp, get_rule
+from lecture_lib.surfaces import local_minima, run
 from lecture_lib.training import EXPLODE_FACTOR, digits_net
 
-RULES = ("SGD", "momentum", "RMSProp", "Adam")
+__all__ = [
+    "SweepCurves", "best_eta", "largest_stable_eta", "lr_sweep", "lr_sweeps", "momentum_eta_limit",
+    "momentum_map", "momentum_rate", "ringing", "train_many", "tuned_momentum",
+    # old homes kept for the notebooks' imports (phase 2 of issue 18 drops them): PrintedRate is
+    # in lecture_lib.optim, local_minima in lecture_lib.surfaces, DecayedRMSProp is RMSProp's
+    # decay_steps
+    "DecayedRMSProp", "PrintedRate", "local_minima",
+]
 
 # --------------------------------------------------------------------------- momentum, theory
 
@@ -163,89 +169,18 @@ def largest_stable_eta(make, surface, *, lo: float, hi: float, steps: int = 400,
     return lo
 
 
-def local_minima(surface: Surface, *, n: int = 121, refine: int = 400) -> list[tuple]:
-    """Every local minimum of E inside the surface's box, found on an n×n grid (a point below
-    its 8 neighbours) and refined by gradient steps; sorted by E, lowest first.
-
-    Returns
-    -------
-    list of (w1, w2, E)
-    """
-    W1, W2, E = surface.grid(n)
-    core = E[1:-1, 1:-1]
-    lower = np.ones(core.shape, dtype=bool)
-    for di in (-1, 0, 1):
-        for dj in (-1, 0, 1):
-            if di or dj:
-                lower &= core < E[1 + di:n - 1 + di, 1 + dj:n - 1 + dj]
-    rows, cols = np.nonzero(lower)
-    w = np.stack([W1[1:-1, 1:-1][rows, cols], W2[1:-1, 1:-1][rows, cols]], axis=-1)
-    step = 0.5 / max(1.0, float(np.abs(surface.grad(w + 1e-3) - surface.grad(w)).max()) / 1e-3)
-    for _ in range(refine):  # gradient steps, small enough for the local curvature
-        w = w - step * surface.grad(w)
-    found = sorted((float(E_), float(a), float(b)) for (a, b), E_ in zip(w, surface.E(w)))
-    return [(a, b, E_) for E_, a, b in found]
-
-
-class DecayedRMSProp(RMSProp):
-    """RMSProp with the global decay of the slide "Adam": η_t = η / √(u_t + ε) · 1/√(t/N).
-
-    u_t = β u_{t-1} + (1-β) Δ_t ⊙ Δ_t;  w_t = w_{t-1} - η_t ⊙ Δ_t.
-
-    Plain RMSProp's step η Δ_t/√u_t stays about η per component however small Δ_t becomes
-    (u_t shrinks with it), so with a constant η it cannot settle closer than about η to a
-    minimum; the factor 1/√(t/N) shrinks the step and lets it settle. (For t < N the factor
-    exceeds 1, as on the slide.)
-
-    Parameters
-    ----------
-    eta, beta, eps : float
-        As in :class:`lecture_lib.optim.RMSProp`.
-    decay_steps : int
-        N >= 1.
-    """
-
-    def __init__(self, eta: float, beta: float = 0.9, eps: float = 1e-8, *,
-                 decay_steps: int) -> None:
-        super().__init__(eta, beta, eps)
-        self.decay_steps = validate.positive_int("decay_steps", decay_steps)
-
-    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
-        u = lazy_state(self._u, i, w)
-        u[...] = self.beta * u + (1 - self.beta) * delta * delta
-        decay = 1.0 / np.sqrt(self.t / self.decay_steps)
-        w -= self.eta * decay / np.sqrt(u + self.eps) * delta
-
-
-class PrintedRate(Optimizer):
-    """The per-component rate exactly as printed on the slide "Running Average of Gradient
-    Magnitude": η_t = η / (Δ_t ⊙ Δ_t + ε), w_t = w_{t-1} - η_t ⊙ Δ_t.
-
-    The step η Δ/Δ² = η/Δ is *largest where the gradient is smallest*: the wrong scaling.
-    RMSProp divides by √u_t ≈ |Δ| instead (a step of about η); with β = 0 that is η·sign(Δ).
-
-    Parameters
-    ----------
-    eta : float
-        η > 0.
-    eps : float
-        ε > 0, keeps the division finite.
-    """
-
-    def __init__(self, eta: float, eps: float = 1e-8) -> None:
-        super().__init__()
-        self.eta = validate.positive_float("eta", eta)
-        self.eps = validate.positive_float("eps", eps)
-
-    def _update(self, i: int, w: np.ndarray, delta: np.ndarray) -> None:
-        w -= self.eta / (delta * delta + self.eps) * delta
+def DecayedRMSProp(eta: float, beta: float = 0.9, eps: float = 1e-8, *,  # noqa: N802
+                   decay_steps: int) -> RMSProp:
+    """RMSProp with the slide's global decay: ``RMSProp(eta, beta, eps, decay_steps=N)``
+    (the old name, kept for the notebooks)."""
+    return RMSProp(eta, beta, eps, decay_steps=validate.positive_int("decay_steps", decay_steps))
 
 
 # --------------------------------------------------------------------------- many digits nets
 
 
 @dataclass(frozen=True)
-class Curves:
+class SweepCurves:
     """What :func:`train_many` measured, one row per network, one column per epoch.
 
     Column e-1 is "epoch e", after e passes over the training set. Entries after a network
@@ -265,9 +200,9 @@ class Curves:
     val_acc: np.ndarray
     diverged: np.ndarray
 
-    def select(self, rows) -> Curves:
+    def select(self, rows) -> SweepCurves:
         """The curves of some networks only (``rows``: a slice, indices or a boolean mask)."""
-        return Curves(self.train_loss[rows], self.val_loss[rows], self.val_acc[rows],
+        return SweepCurves(self.train_loss[rows], self.val_loss[rows], self.val_acc[rows],
                       self.diverged[rows])
 
     @property
@@ -282,16 +217,13 @@ def _evaluate(params, X, y, chunk: int = 16) -> tuple[np.ndarray, np.ndarray]:
     W1, b1, W2, b2 = params
     K, d, h = W1.shape
     loss, acc = np.empty(K), np.empty(K)
-    rows = np.arange(len(X))
     for k0 in range(0, K, chunk):
         ks = slice(k0, min(k0 + chunk, K))
         k = ks.stop - ks.start
         W = W1[ks].transpose(1, 0, 2).reshape(d, k * h)
         H = np.tanh((X @ W).reshape(len(X), k, h) + b1[ks]).transpose(1, 0, 2)
-        S = np.matmul(H, W2[ks]) + b2[ks, None]
-        S -= S.max(axis=2, keepdims=True)
-        log_norm = np.log(np.exp(S).sum(axis=2))
-        loss[ks] = np.mean(log_norm - S[:, rows, y], axis=1)
+        S = affine(H, W2[ks], b2[ks, None])
+        loss[ks] = cross_entropy(S, y)[0]
         acc[ks] = np.mean(S.argmax(axis=2) == y, axis=1)
     return loss, acc
 
@@ -309,19 +241,14 @@ def train_many(
     eps: float = 1e-8,
     record: str = "epoch",
     dtype=np.float64,
-) -> Curves:
+) -> SweepCurves:
     """Train K digits networks at once, network k from ``digits_net(seeds[k])`` with η = etas[k].
 
     Network k sees the minibatches of :func:`lecture_lib.training.train_each` with seed
     ``seeds[k]`` (an rng seeded ``seeds[k] + 1`` permutes the training set each epoch), so with
-    K = 1 the run is the same as ``train_each`` step for step. The update rules are the slides':
-
-    ===========  ===================================================================
-    SGD          w_t = w_{t-1} - η Δ_t
-    momentum     v_t = β v_{t-1} + (1-β) Δ_t;  w_t = w_{t-1} - η v_t
-    RMSProp      u_t = β u_{t-1} + (1-β) Δ_t⊙Δ_t;  w_t = w_{t-1} - η/√(u_t + ε) ⊙ Δ_t
-    Adam         β1 = ``beta``, β2 = ``beta2``, bias-corrected v̂_t, û_t
-    ===========  ===================================================================
+    K = 1 the run is the same as ``train_each`` step for step. Each rule is the step of
+    :data:`lecture_lib.optim.RULES` (e.g. momentum v_t = β v_{t-1} + (1-β) Δ_t,
+    w_t = w_{t-1} - η v_t), applied to the stacked arrays of the networks that use it.
 
     A network whose minibatch or evaluated loss becomes non-finite or exceeds
     ``EXPLODE_FACTOR`` × max(1, its first minibatch loss) is marked diverged (as in
@@ -330,13 +257,15 @@ def train_many(
     Parameters
     ----------
     rule : str or sequence of str
-        One of "SGD", "momentum", "RMSProp", "Adam" for all networks, or one per network.
+        A rule of :data:`lecture_lib.optim.RULES` for all networks, or one per network.
     splits : lecture_lib.data.Splits
         Uses the training and validation parts.
     etas, seeds, beta : scalar or sequence
-        η > 0, the seed and β (0 <= β < 1) of each network; scalars are repeated.
+        η > 0, the seed and β (0 <= β < 1) of each network; scalars are repeated. β is the
+        hyperparameter the rule's ``beta`` names (Adam's β1; unused by SGD).
     epochs, batch_size : int
     beta2, eps : float
+        β2 and ε of the rules that take them (Adam's β2; RMSProp's and Adam's ε).
     record : {"epoch", "final"}
         Evaluate after every epoch, or only after the last one (faster; the other columns nan).
     dtype : numpy dtype
@@ -344,7 +273,7 @@ def train_many(
 
     Returns
     -------
-    Curves
+    SweepCurves
     """
     dtype = validate.choice("dtype", np.dtype(dtype).name, ("float64", "float32"))
     record = validate.choice("record", record, ("epoch", "final"))
@@ -369,52 +298,59 @@ def train_many(
     groups = {r: np.flatnonzero([x == r for x in rules]) for r in dict.fromkeys(rules)}
     if len(groups) == 1:
         groups = {rules[0]: slice(None)}
+    for r in groups:
+        missing = [h.name for h in get_rule(r).hyperparameters or ()
+                   if h.required and h.name not in ("eta", get_rule(r).beta)]
+        if missing:
+            raise ValueError(f"rule {r!r} needs {', '.join(missing)}, which train_many does not "
+                             "set; it sets η, β (the rule's beta), β2 and ε")
 
     X, y = np.asarray(splits.X_train, dtype=dtype), np.asarray(splits.y_train)
     Xv, yv = np.asarray(splits.X_val, dtype=dtype), np.asarray(splits.y_val)
     n = len(X)
     inits = [digits_net(int(s)).params for s in seeds]
     params = [np.stack([p[j] for p in inits]).astype(dtype) for j in range(4)]  # W1, b1, W2, b2
-    v = [np.zeros_like(p) for p in params]
-    u = [np.zeros_like(p) for p in params]
     rngs = [np.random.default_rng(int(s) + 1) for s in seeds]
     shape = [(K, 1, 1), (K, 1), (K, 1, 1), (K, 1)]
     eta_of = [etas.reshape(s).astype(dtype) for s in shape]
     beta_of = [betas.reshape(s).astype(dtype) for s in shape]
+    # per rule and parameter array: the hyperparameters of its networks, and its state
+    hyper, state = {}, {}
+    for r, idx in groups.items():
+        step_rule = get_rule(r)
+        for j, w in enumerate(params):
+            given = {"eta": eta_of[j][idx], "beta2": beta2, "eps": eps}
+            if step_rule.beta is not None:
+                given[step_rule.beta] = beta_of[j][idx]
+            hyper[r, j] = {**step_rule.defaults(), **step_rule.pick(given)}
+            state[r, j] = step_rule.initial_state(w[idx], hyper[r, j], dtype=w.dtype)
     active = np.ones(K, dtype=bool)
     threshold = None
     curves = {name: np.full((K, epochs), np.nan) for name in ("train", "val", "acc")}
-    ks = np.arange(K)[:, None]
     t = 0
     with np.errstate(all="ignore"):
         for epoch in range(epochs):
             orders = np.stack([r.permutation(n) for r in rngs])
             for begin in range(0, n, batch_size):
                 batch = orders[:, begin:begin + batch_size]
-                B = batch.shape[1]
                 Xb = X[batch]                                   # (K, B, 64)
                 W1, b1, W2, b2 = params
-                H = np.tanh(np.matmul(Xb, W1) + b1[:, None])    # x^(1)
-                S = np.matmul(H, W2) + b2[:, None]              # s^(2)
-                S -= S.max(axis=2, keepdims=True)
-                log_norm = np.log(np.exp(S).sum(axis=2))
-                loss = np.mean(log_norm - S[ks, np.arange(B), y[batch]], axis=1)
+                H = np.tanh(affine(Xb, W1, b1[:, None]))        # x^(1)
+                S = affine(H, W2, b2[:, None])                  # s^(2)
+                loss, d2 = cross_entropy(S, y[batch])           # δ^(2)
                 if threshold is None:
                     threshold = EXPLODE_FACTOR * np.maximum(1.0, loss)
                 active &= loss <= threshold                     # also False for nan
-                P = np.exp(S - log_norm[..., None])
-                P[ks, np.arange(B), y[batch]] -= 1.0
-                d2 = P / B                                      # δ^(2)
-                d1 = np.matmul(d2, W2.transpose(0, 2, 1)) * (1.0 - H * H)
-                grads = [np.matmul(Xb.transpose(0, 2, 1), d1), d1.sum(axis=1),
-                         np.matmul(H.transpose(0, 2, 1), d2), d2.sum(axis=1)]
+                d1 = backprop(d2, W2) * (1.0 - H * H)           # tanh'(s) = 1 - (x^(1))²
+                grads = layer_gradients(Xb, d1) + layer_gradients(H, d2)
                 t += 1
                 for j, (w, g) in enumerate(zip(params, grads, strict=True)):
                     g[~active] = 0.0
                     for r, idx in groups.items():
-                        step, v[j][idx], u[j][idx] = _direction(
-                            r, g[idx], v[j][idx], u[j][idx], t, beta_of[j][idx], beta2, eps)
-                        w[idx] -= eta_of[j][idx] * step
+                        step_rule = get_rule(r)
+                        extra = {"t": t} if step_rule.uses_t else {}
+                        w[idx], *state[r, j] = step_rule.step(
+                            w[idx], g[idx], *state[r, j], **extra, **hyper[r, j])
                     w[~active] = 0.0  # a diverged network is frozen at finite values
             if record == "epoch" or epoch == epochs - 1:
                 train, _ = _evaluate(params, X, y)
@@ -422,23 +358,7 @@ def train_many(
                 active &= (train <= threshold) & (val <= threshold)
                 for name, value in (("train", train), ("val", val), ("acc", acc)):
                     curves[name][:, epoch] = np.where(active, value, np.nan)
-    return Curves(curves["train"], curves["val"], curves["acc"], ~active)
-
-
-def _direction(rule, g, v, u, t, beta, beta2, eps):
-    """The per-component step direction of ``rule`` at step t (η not applied), and the new
-    running averages v_t and u_t."""
-    if rule == "SGD":
-        return g, v, u
-    if rule == "momentum":
-        v = beta * v + (1.0 - beta) * g
-        return v, v, u
-    if rule == "RMSProp":
-        u = beta * u + (1.0 - beta) * g * g
-        return g / np.sqrt(u + eps), v, u
-    v = beta * v + (1.0 - beta) * g
-    u = beta2 * u + (1.0 - beta2) * g * g
-    return (v / (1.0 - beta**t)) / np.sqrt(u / (1.0 - beta2**t) + eps), v, u
+    return SweepCurves(curves["train"], curves["val"], curves["acc"], ~active)
 
 
 def lr_sweep(rule: str, splits, etas, seeds, *, epochs: int, batch_size: int = 64,

@@ -1,9 +1,10 @@
 """One vocabulary for checking what a student passes in.
 
-Every public entry point (the network, the initializers, the optimizers, ``fit``, ``run``, the
-data loaders, the dashboards) checks its arguments with these functions *before* doing any
-work, so a wrong value gives a ``ValueError`` that names the parameter and what is allowed,
-never a numpy ``TypeError``, an ``IndexError`` or a silently wrong number.
+The public entry points (the network, the initializers, the optimizers, ``fit``, ``run``, the
+data loaders, the dashboards, and more as they are reviewed) check their arguments with these
+functions *before* doing any work, so that a wrong value gives a ``ValueError`` that names the
+parameter and what is allowed, not a numpy ``TypeError``, an ``IndexError`` or a silently wrong
+number.
 
 Each checker returns the value converted to the plain Python type the code then uses.
 
@@ -39,12 +40,10 @@ def is_integer(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-_is_number, _is_integer = is_number, is_integer
-
 
 def positive_int(name: str, value: object, *, maximum: int | None = None) -> int:
     """``value`` as an int >= 1 (and <= ``maximum`` when given), else ValueError."""
-    if not _is_integer(value) or value < 1 or (maximum is not None and value > maximum):
+    if not is_integer(value) or value < 1 or (maximum is not None and value > maximum):
         upper = f" and <= {maximum:,}" if maximum is not None else ""
         raise ValueError(f"{name} must be an integer >= 1{upper}, got {value!r}")
     return int(value)
@@ -52,7 +51,7 @@ def positive_int(name: str, value: object, *, maximum: int | None = None) -> int
 
 def non_negative_int(name: str, value: object, *, maximum: int | None = None) -> int:
     """``value`` as an int >= 0 (and <= ``maximum`` when given), else ValueError."""
-    if not _is_integer(value) or value < 0 or (maximum is not None and value > maximum):
+    if not is_integer(value) or value < 0 or (maximum is not None and value > maximum):
         upper = f" and <= {maximum:,}" if maximum is not None else ""
         raise ValueError(f"{name} must be an integer >= 0{upper}, got {value!r}")
     return int(value)
@@ -62,47 +61,42 @@ def optional_positive_int(name: str, value: object) -> int | None:
     """``None`` or an int >= 1."""
     if value is None:
         return None
-    if not _is_integer(value) or value < 1:
+    if not is_integer(value) or value < 1:
         raise ValueError(f"{name} must be None or an integer >= 1, got {value!r}")
     return int(value)
 
 
 def finite_float(name: str, value: object) -> float:
     """Any finite real number (not a bool, not a string)."""
-    if not _is_number(value) or not math.isfinite(value):
+    if not is_number(value) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return float(value)
 
 
 def positive_float(name: str, value: object) -> float:
     """A finite real number > 0 (a learning rate η, an ε, a curvature)."""
-    if not _is_number(value) or not math.isfinite(value) or value <= 0:
+    if not is_number(value) or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
 
 
 def non_negative_float(name: str, value: object) -> float:
     """A finite real number >= 0 (a variance, a noise level)."""
-    if not _is_number(value) or not math.isfinite(value) or value < 0:
+    if not is_number(value) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
 
 
-def probability(name: str, value: object, *, why_not_one: str = "") -> float:
-    """A number in [0, 1): a drop probability p, a decay β.
-
-    ``why_not_one`` is added to the message, so p = 1 is refused with its reason (e.g. "p = 1
-    drops every unit, so nothing reaches the next layer").
-    """
-    if not _is_number(value) or not 0 <= value < 1:
-        reason = f" ({why_not_one})" if why_not_one and _is_number(value) and value == 1 else ""
-        raise ValueError(f"{name} must be a number with 0 <= {name} < 1, got {value!r}{reason}")
+def probability(name: str, value: object) -> float:
+    """A number in [0, 1): a drop probability p, a decay β."""
+    if not is_number(value) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number with 0 <= {name} < 1, got {value!r}")
     return float(value)
 
 
 def integer(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
     """``value`` as an int with ``minimum`` <= value (<= ``maximum`` when given)."""
-    if not _is_integer(value) or value < minimum or (maximum is not None and value > maximum):
+    if not is_integer(value) or value < minimum or (maximum is not None and value > maximum):
         upper = f" and <= {maximum:,}" if maximum is not None else ""
         raise ValueError(f"{name} must be an integer >= {minimum}{upper}, got {value!r}")
     return int(value)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lecture_lib.network import MLP
+from lecture_lib.init import he_variance
+from lecture_lib.network import MLP, affine, backprop
 
 SATURATION_LEVEL = 0.99  # |tanh(s)| > 0.99: tanh'(s) < 0.02, the unit passes almost no gradient
 
@@ -222,10 +223,10 @@ def propagate_statistics(
     """Per-layer statistics of a zero-bias network with W^(l) = ``scales[l-1] * weights[l-1]``.
 
     The forward pass is slide "Small Random Initialization"'s s^(l) = W^(l)T x^(l-1),
-    x^(l) = phi(s^(l)) (as :meth:`lecture_lib.network.MLP.forward` with zero biases, in the
-    dtype of the inputs); the backward pass is
-    delta^(l-1) = phi'(s^(l-1)) * W^(l) delta^(l), from delta^(L) = ``delta_out``. Only the
-    statistics are kept, not the traces.
+    x^(l) = phi(s^(l)), the backward pass delta^(l-1) = phi'(s^(l-1)) * W^(l) delta^(l) from
+    delta^(L) = ``delta_out``: the layer functions of :mod:`lecture_lib.network` (those of
+    :meth:`~lecture_lib.network.MLP.forward`), with zero biases, the scale applied after the
+    product, in the dtype of the inputs. Only the statistics are kept, not the traces.
 
     Parameters
     ----------
@@ -246,7 +247,7 @@ def propagate_statistics(
     derivatives = []  # phi'(s^(l)) of each hidden layer, for the backward pass
     x = x0
     for ell in range(1, n_hidden + 1):
-        s = x @ weights[ell - 1]
+        s = affine(x, weights[ell - 1])
         s *= scales[ell - 1]
         if activation == "tanh":
             x = np.tanh(s)
@@ -271,7 +272,7 @@ def propagate_statistics(
             dead[ell - 1] = np.mean(np.all(x == 0, axis=0))
     delta = delta_out
     for ell in range(n_hidden + 1, 1, -1):  # delta^(l) -> delta^(l-1) through W^(l)
-        delta = delta @ weights[ell - 1].T
+        delta = backprop(delta, weights[ell - 1])
         delta *= scales[ell - 1]
         delta *= derivatives[ell - 2]
         var_delta[ell - 2] = _variance(delta)
@@ -298,3 +299,52 @@ def rescaled_relu(reference: Propagation, forward_gains, backward_gains) -> Prop
         zero=stats.zero, dead=stats.dead,
     )
     return Propagation(stats=scaled, histograms=reference.histograms)
+
+
+def draws_statistics(
+    draws: UnitDraws, *, activation: str, depth: int, width: int, weights: str, var_w: float,
+    var_x0: float, cache: dict | None = None, bins: int = 41,
+) -> Propagation:
+    """The statistics of a network made of ``draws``: what the initialization dashboard shows
+    for one setting of its controls.
+
+    Parameters
+    ----------
+    draws : lecture_lib.variance.UnitDraws
+        The fixed standard-normal draws (weights, inputs, delta^(L)).
+    activation : {"tanh", "relu"}
+    depth, width : int
+        Hidden layers and units per layer d (every layer, the output layer too, has d units).
+    weights : {"random", "constant", "zeros"}
+        W^(l) = sqrt(var_w) U^(l), or every weight sqrt(var_w), or 0.
+    var_w, var_x0 : float
+        var(w) (for "constant": the square of the weight) and var(x^(0)).
+    cache : dict, optional
+        Keeps ReLU passes between calls: a ReLU network's statistics at any c and var(x^(0))
+        are exact rescalings of one pass at He's scale (:func:`rescaled_relu`), so only a
+        change of depth, width or weights kind needs a new pass.
+    bins : int
+        Histogram bins per layer.
+    """
+    d, n_layers = width, depth + 1
+    if weights == "constant":
+        units = [draws.ones(d)] * n_layers
+    else:
+        units = [draws.weights(ell)[:d, :d] for ell in range(1, n_layers + 1)]
+    x0 = draws.inputs[:, :d]
+    delta_out = draws.delta[:, :d]
+    if activation == "tanh" or weights == "zeros":
+        scale = np.sqrt(var_w)
+        return propagate_statistics(units, [scale] * n_layers, x0 * np.float32(np.sqrt(var_x0)),
+                                    delta_out, activation, bins=bins)
+    key = (weights, depth, d)
+    reference = None if cache is None else cache.get(key)
+    if reference is None:
+        reference = propagate_statistics(units, [np.sqrt(he_variance(d))] * n_layers, x0,
+                                         delta_out, "relu", bins=bins)
+        if cache is not None:
+            cache.clear()  # one shape at a time: the cache holds a few small arrays
+            cache[key] = reference
+    gain = var_w / he_variance(d)  # r_l^2 for every layer
+    hidden = np.arange(1, depth + 1)
+    return rescaled_relu(reference, var_x0 * gain**hidden, gain ** (n_layers - hidden))

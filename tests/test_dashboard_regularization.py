@@ -9,11 +9,11 @@ run is exactly fit() with that patience, and the cache of runs is bounded."""
 from __future__ import annotations
 
 import base64
-import time
 
 import numpy as np
 import pytest
 
+from lecture_lib.dashboards import regularization as regularization_dashboard
 from lecture_lib.dashboards.optimization import TrainingExplorer
 from lecture_lib.dashboards.regularization import MAX_P, RegularizationDashboard
 from lecture_lib.dashboards.style import fmt
@@ -234,12 +234,10 @@ def test_patience_reuses_the_run(dash):
     asked = dash.patience.value
     for k in (1, 3, 25, dash.patience.max, 10, 2):
         extent = run.history.epochs_run
-        start = time.process_time()
         dash.patience.value = k
-        cpu = time.process_time() - start
         assert dash.full_run is run
         if k <= asked or run.finished and extent == run.history.epochs_run:
-            assert not dash.trained and dash.renders == 1 and cpu < 0.2, (k, cpu)
+            assert not dash.trained and dash.renders == 1, k
         else:
             assert dash.trained and run.history.epochs_run > extent
         asked = max(asked, k)
@@ -371,9 +369,12 @@ BAD = [
 
 
 @pytest.mark.parametrize("kwargs, name", BAD, ids=[next(iter(k)) for k, _ in BAD])
-def test_bad_arguments_are_refused_fast_by_name(kwargs, name):
-    start = time.perf_counter()
+def test_bad_arguments_are_refused_by_name_before_any_work(monkeypatch, kwargs, name):
+    def work(*args, **kwargs):
+        raise AssertionError("work started before the arguments were checked")
+
+    for heavy in ("DropoutRun", "new_figure"):  # (n_train's maximum needs the loaded data)
+        monkeypatch.setattr(regularization_dashboard, heavy, work)
     with pytest.raises(ValueError, match=name) as error:
         RegularizationDashboard(**kwargs)
-    assert time.perf_counter() - start < 0.5, "refused before any training"
     assert str(error.value).startswith(name)

@@ -9,15 +9,17 @@ import pytest
 
 from lecture_lib.checks import rel_error
 from lecture_lib.optim import (
-    OPTIMIZERS,
+    RULES,
     SGD,
     Adam,
     HeavyBall,
     Momentum,
     MovingWindow,
+    PrintedRate,
     RMSProp,
     make_optimizer,
 )
+from lecture_lib.surfaces import run
 
 SHAPES = [(3,), (2, 4), (1,), (2, 2, 3)]
 T = 60
@@ -408,15 +410,30 @@ def test_boundary_values_are_allowed():
     MovingWindow(0.1, np.int64(3))
 
 
-def test_make_optimizer():
-    for name, cls in OPTIMIZERS.items():
+def test_make_optimizer_walks_the_path_of_the_named_class():
+    classes = {"SGD": SGD, "momentum": Momentum, "RMSProp": RMSProp, "Adam": Adam,
+               "moving window": MovingWindow, "heavy ball": HeavyBall}
+    for name, cls in classes.items():
         hyper = {"eta": 0.1}
         if cls is MovingWindow:
             hyper["M"] = 3
         if cls in (Momentum, HeavyBall):
             hyper["beta"] = 0.5
-        assert type(make_optimizer(name, **hyper)) is cls
+        made = make_optimizer(name, **hyper)
+        assert made.rule is RULES[name]
+        w_made, w_class = np.ones(3), np.ones(3)
+        named = cls(**hyper)
+        for t in range(5):
+            made.step([w_made], [np.arange(3.0) - t])
+            named.step([w_class], [np.arange(3.0) - t])
+        assert np.array_equal(w_made, w_class), name
     assert "beta=0.5" in repr(make_optimizer("momentum", eta=0.1, beta=0.5))
+    with pytest.raises(ValueError, match="nope"):
+        make_optimizer("nope", eta=0.1)
+    with pytest.raises(ValueError, match="needs beta"):
+        make_optimizer("momentum", eta=0.1)
+    with pytest.raises(ValueError, match="no hyperparameter beta3"):
+        make_optimizer("Adam", eta=0.1, beta3=0.5)
 
 
 def test_momentum_without_one_minus_beta_is_a_rescaled_eta():
@@ -488,3 +505,39 @@ def test_step_function_names_what_an_unfinished_function_returned():
         rule.step([np.zeros(2)], [np.ones(2)])
     with pytest.raises(ValueError, match="n_state"):
         StepFunction(unfinished, -1)
+
+
+def test_rmsprop_with_decay_steps_applies_the_global_decay():
+    w, decayed = np.zeros(1), RMSProp(0.1, 0.9, decay_steps=4)
+    w_plain, plain = np.zeros(1), RMSProp(0.1, 0.9)
+    for t in range(1, 10):
+        before, before_plain = w.copy(), w_plain.copy()
+        decayed.step([w], [np.array([0.3])])
+        plain.step([w_plain], [np.array([0.3])])
+        ratio = (w - before) / (w_plain - before_plain)
+        assert np.isclose(ratio[0], 1 / np.sqrt(t / 4), rtol=1e-12)
+    with pytest.raises(ValueError):
+        RMSProp(0.1, decay_steps=0)
+
+
+def test_decay_lets_rmsprop_settle_on_the_ravine():
+    plain = run("ravine", RMSProp(0.05, 0.9), steps=600)
+    decayed = run("ravine", RMSProp(0.05, 0.9, decay_steps=10), steps=600)
+    assert plain.E[-1] > 1e-3 and decayed.E[-1] < 0.05 * plain.E[-1]
+
+
+def test_printed_rate_steps_by_eta_over_gradient():
+    w, opt = np.array([1.0, 1.0]), PrintedRate(0.01, eps=1e-12)
+    opt.step([w], [np.array([0.5, -0.01])])
+    assert np.allclose(w, [1.0 - 0.01 / 0.5, 1.0 + 0.01 / 0.01])
+
+
+def test_a_hyperparameter_set_between_steps_is_used_and_checked():
+    opt, w = Momentum(0.1, 0.5), np.zeros(1)
+    opt.step([w], [np.ones(1)])
+    opt.eta = 1.0
+    opt.step([w], [np.ones(1)])
+    # v_1 = 0.5, w_1 = -0.05; v_2 = 0.5 * 0.5 + 0.5 = 0.75, w_2 = -0.05 - 1.0 * 0.75
+    assert w[0] == pytest.approx(-0.8) and opt.hyper["eta"] == 1.0
+    with pytest.raises(ValueError, match="beta"):
+        opt.beta = 1.0

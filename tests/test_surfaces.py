@@ -7,7 +7,7 @@ import pytest
 
 from lecture_lib.checks import numerical_gradient, rel_error
 from lecture_lib.optim import SGD, Adam, Momentum
-from lecture_lib.surfaces import ESCAPE_FACTOR, SURFACES, Surface, run
+from lecture_lib.surfaces import ESCAPE_FACTOR, SURFACES, Surface, local_minima, run
 
 NAMES = list(SURFACES)
 
@@ -195,3 +195,14 @@ def test_inside_part_ends_on_the_edge():
     calm = run(surface, SGD(0.01), steps=50)
     points, edge = inside_part(calm, surface.xlim, surface.ylim)
     assert edge is None and np.array_equal(points, calm.w)
+
+
+def test_local_minima_of_the_surfaces():
+    found = {name: local_minima(surface) for name, surface in SURFACES.items()}
+    assert [len(m) for m in found.values()] == [1, 1, 2, 2]
+    saddle = sorted((round(a, 6), round(b, 6)) for a, b, _ in found["saddle"])
+    assert saddle == [(0.0, round(-np.sqrt(2), 6)), (0.0, round(np.sqrt(2), 6))]
+    (a1, b1, e1), (a2, b2, e2) = found["local minima"]
+    assert np.allclose([a1, b1, e1], [-2, 0, -8 / 3], atol=1e-6)  # lowest first
+    assert np.allclose([a2, b2, e2], [1, 0, -5 / 12], atol=1e-6)
+    assert np.allclose(found["ravine"][0], 0, atol=1e-6)

@@ -10,10 +10,8 @@ from lecture_lib.surfaces import SURFACES, quadratic, run
 from lecture_lib.training import train_each
 from lecture_lib.tuning import (
     DecayedRMSProp,
-    PrintedRate,
     best_eta,
     largest_stable_eta,
-    local_minima,
     lr_sweep,
     lr_sweeps,
     momentum_eta_limit,
@@ -90,29 +88,11 @@ def test_momentum_map_equals_runs():
                 assert np.isclose(grid[i, j], path.E[-1], rtol=1e-9, atol=1e-300)
 
 
-def test_decayed_rmsprop_applies_the_factor():
-    w, decayed = np.zeros(1), DecayedRMSProp(0.1, 0.9, decay_steps=4)
-    w_plain, plain = np.zeros(1), RMSProp(0.1, 0.9)
-    for t in range(1, 10):
-        before, before_plain = w.copy(), w_plain.copy()
-        decayed.step([w], [np.array([0.3])])
-        plain.step([w_plain], [np.array([0.3])])
-        ratio = (w - before) / (w_plain - before_plain)
-        assert np.isclose(ratio[0], 1 / np.sqrt(t / 4), rtol=1e-12)
-    with pytest.raises(ValueError):
-        DecayedRMSProp(0.1, decay_steps=0)
-
-
-def test_decay_lets_rmsprop_settle_on_the_ravine():
-    plain = run("ravine", RMSProp(0.05, 0.9), steps=600)
-    decayed = run("ravine", DecayedRMSProp(0.05, 0.9, decay_steps=10), steps=600)
-    assert plain.E[-1] > 1e-3 and decayed.E[-1] < 0.05 * plain.E[-1]
-
-
-def test_printed_rate_steps_by_eta_over_gradient():
-    w, opt = np.array([1.0, 1.0]), PrintedRate(0.01, eps=1e-12)
-    opt.step([w], [np.array([0.5, -0.01])])
-    assert np.allclose(w, [1.0 - 0.01 / 0.5, 1.0 + 0.01 / 0.01])
+def test_the_old_name_of_rmsprop_with_decay_is_rmsprop_with_decay_steps():
+    """Kept for the notebooks' imports until they use RMSProp(..., decay_steps=N)."""
+    old = run("ravine", DecayedRMSProp(0.05, 0.9, decay_steps=10), steps=50)
+    new = run("ravine", RMSProp(0.05, 0.9, decay_steps=10), steps=50)
+    np.testing.assert_array_equal(old.w, new.w)
 
 
 def test_sign_rule_is_rmsprop_with_beta_zero():
@@ -173,14 +153,3 @@ def test_train_many_checks_arguments(digits, kwargs):
     rule = args.pop("rule")
     with pytest.raises(ValueError):
         train_many(rule, digits, **args)
-
-
-def test_local_minima_of_the_surfaces():
-    found = {name: local_minima(surface) for name, surface in SURFACES.items()}
-    assert [len(m) for m in found.values()] == [1, 1, 2, 2]
-    saddle = sorted((round(a, 6), round(b, 6)) for a, b, _ in found["saddle"])
-    assert saddle == [(0.0, round(-np.sqrt(2), 6)), (0.0, round(np.sqrt(2), 6))]
-    (a1, b1, e1), (a2, b2, e2) = found["local minima"]
-    assert np.allclose([a1, b1, e1], [-2, 0, -8 / 3], atol=1e-6)  # lowest first
-    assert np.allclose([a2, b2, e2], [1, 0, -5 / 12], atol=1e-6)
-    assert np.allclose(found["ravine"][0], 0, atol=1e-6)

@@ -15,16 +15,26 @@ are in :mod:`lecture_lib.dashboards.style`; the figure palette in :mod:`lecture_
 * :class:`Quiz`: the self-check questions of every notebook.
 """
 
-from lecture_lib.dashboards.initialization import InitializationDashboard
-from lecture_lib.dashboards.optimization import SurfaceExplorer, TrainingExplorer
-from lecture_lib.dashboards.quiz import Question, Quiz
-from lecture_lib.dashboards.regularization import RegularizationDashboard
+import importlib
 
-__all__ = [
-    "InitializationDashboard",
-    "Question",
-    "Quiz",
-    "RegularizationDashboard",
-    "SurfaceExplorer",
-    "TrainingExplorer",
-]
+# Each name is imported from its module when first asked for, so that a notebook importing only
+# the quiz does not load the optimization and regularization dashboards (and their math).
+_MODULES = {
+    "InitializationDashboard": "initialization",
+    "Question": "quiz",
+    "Quiz": "quiz",
+    "RegularizationDashboard": "regularization",
+    "SurfaceExplorer": "optimization",
+    "TrainingExplorer": "optimization",
+}
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str):
+    if name not in _MODULES:
+        raise AttributeError(f"module 'lecture_lib.dashboards' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"lecture_lib.dashboards.{_MODULES[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULES))

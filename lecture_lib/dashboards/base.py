@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import html
 import struct
-import warnings
 
 import ipywidgets as widgets
 import numpy as np
@@ -137,16 +136,6 @@ class Dashboard:
         handles the overflows its controls can reach itself (tests and students see the same
         code path)."""
         with _BLAS.limit(limits=1, user_api="blas"):
-            self.update()
-
-    def _update_quietly(self, change=None) -> None:
-        """Observer for widgets: redraw on one BLAS thread, with numpy's warnings kept out of the
-        student's view (every extreme a control reaches is explained by the readout instead).
-        Kept for the dashboards that still rely on it; new code uses :meth:`_redraw`."""
-        with warnings.catch_warnings(), np.errstate(all="ignore"), _BLAS.limit(
-            limits=1, user_api="blas"
-        ):
-            warnings.simplefilter("ignore", RuntimeWarning)
             self.update()
 
     def png(self) -> bytes:

@@ -5,7 +5,7 @@ widths: 2 / (d + d) = 1/d) and He (c = 2) are points on it. The network has ``de
 layers of ``width`` units and a linear output layer; the backward pass starts from
 delta^(L) ~ N(0, 1), so var(delta^(l)) reads directly as the gain of the backward signal.
 
-The math is :func:`lecture_lib.variance.propagate_statistics` (numpy only, testable without
+The math is :func:`lecture_lib.variance.draws_statistics` (numpy only, testable without
 widgets); this module turns the controls into its arguments and draws what it returns.
 """
 
@@ -35,10 +35,9 @@ from lecture_lib.variance import (
     LayerStatistics,
     Propagation,
     UnitDraws,
+    draws_statistics,
     predicted_backward_variance,
     predicted_forward_variance,
-    propagate_statistics,
-    rescaled_relu,
 )
 
 PRESETS = ("random c/d", "zeros", "constant", "Xavier", "He")
@@ -53,52 +52,6 @@ FORWARD_COLOR = COLORS["blue"]
 BACKWARD_COLOR = COLORS["vermillion"]
 FRACTION_COLOR = COLORS["orange"]
 DEAD_COLOR = COLORS["reddish purple"]
-
-
-def dashboard_statistics(
-    draws: UnitDraws, *, activation: str, depth: int, width: int, weights: str, var_w: float,
-    var_x0: float, cache: dict | None = None,
-) -> Propagation:
-    """What the dashboard shows for one setting of its controls (no widgets involved).
-
-    Parameters
-    ----------
-    draws : lecture_lib.variance.UnitDraws
-        The fixed standard-normal draws (weights, inputs, delta^(L)).
-    activation : {"tanh", "relu"}
-    depth, width : int
-        Hidden layers and units per layer d (every layer, the output layer too, has d units).
-    weights : {"random", "constant", "zeros"}
-        W^(l) = sqrt(var_w) U^(l), or every weight sqrt(var_w), or 0.
-    var_w, var_x0 : float
-        var(w) (for "constant": the square of the weight) and var(x^(0)).
-    cache : dict, optional
-        Keeps ReLU passes between calls: a ReLU network's statistics at any c and var(x^(0))
-        are exact rescalings of one pass at He's scale (:func:`rescaled_relu`), so only a
-        change of depth, width or weights kind needs a new pass.
-    """
-    d, n_layers = width, depth + 1
-    if weights == "constant":
-        units = [draws.ones(d)] * n_layers
-    else:
-        units = [draws.weights(ell)[:d, :d] for ell in range(1, n_layers + 1)]
-    x0 = draws.inputs[:, :d]
-    delta_out = draws.delta[:, :d]
-    if activation == "tanh" or weights == "zeros":
-        scale = np.sqrt(var_w)
-        return propagate_statistics(units, [scale] * n_layers, x0 * np.float32(np.sqrt(var_x0)),
-                                    delta_out, activation, bins=HIST_BINS)
-    key = (weights, depth, d)
-    reference = None if cache is None else cache.get(key)
-    if reference is None:
-        reference = propagate_statistics(units, [np.sqrt(he_variance(d))] * n_layers, x0,
-                                         delta_out, "relu", bins=HIST_BINS)
-        if cache is not None:
-            cache.clear()  # one shape at a time: the cache holds a few small arrays
-            cache[key] = reference
-    gain = var_w / he_variance(d)  # r_l^2 for every layer
-    hidden = np.arange(1, depth + 1)
-    return rescaled_relu(reference, var_x0 * gain**hidden, gain ** (n_layers - hidden))
 
 
 class InitializationDashboard(Dashboard):
@@ -295,10 +248,10 @@ class InitializationDashboard(Dashboard):
     def compute(self) -> Propagation:
         """The statistics of the current controls (the math; no drawing)."""
         kind = {"zeros": "zeros", "constant": "constant"}.get(self.preset.value, "random")
-        return dashboard_statistics(
+        return draws_statistics(
             self.draws, activation=self.activation.value, depth=self.depth.value,
             width=self.width.value, weights=kind, var_w=self.weight_variance(),
-            var_x0=self.input_variance.value, cache=self._relu_cache,
+            var_x0=self.input_variance.value, cache=self._relu_cache, bins=HIST_BINS,
         )
 
     def update(self) -> None:

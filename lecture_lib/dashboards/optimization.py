@@ -1,8 +1,9 @@
 """The optimization dashboards: slides "Deep Learning Optimization" made movable.
 
-* :class:`SurfaceExplorer`: SGD, momentum, RMSProp and Adam side by side on the 2-D error
-  surfaces of :mod:`lecture_lib.surfaces` (ravine, plateau, saddle, local minima), with η, β,
-  β1, β2 and gradient noise on sliders. The paths come from
+* :class:`SurfaceExplorer`: the rules of :func:`lecture_lib.optim.dashboard_rules` (SGD,
+  momentum, RMSProp and Adam) side by side on the 2-D error surfaces of
+  :mod:`lecture_lib.surfaces` (ravine, plateau, saddle, local minima), with η, β, β1, β2 and
+  gradient noise on sliders. The paths come from
   :func:`lecture_lib.explorer.surface_runs`; contours are drawn once per surface, the paths
   are blitted on every move.
 * :class:`TrainingExplorer`: one rule trains the digits network of
@@ -32,33 +33,48 @@ from lecture_lib.explorer import (
     GAP_SPAN,
     epoch_numbers,
     epochs_within,
-    make_rule,
-    rule_hyperparameters,
     steps_per_epoch,
     surface_runs,
 )
-from lecture_lib.optim import Optimizer
-from lecture_lib.plots import COLORS as PALETTE_COLORS
-from lecture_lib.plots import draw_contours, new_figure, series_style
+from lecture_lib.optim import Optimizer, dashboard_rules, get_rule, make_optimizer
+from lecture_lib.plots import COLORS, dash_name, draw_contours, new_figure, series_style
 from lecture_lib.surfaces import SURFACES
 from lecture_lib.training import DIGITS_SIZES, EXPLODE_FACTOR, History, train_each
 
-__all__ = ["COLORS", "RULES", "SurfaceExplorer", "TrainingExplorer", "make_rule"]
+__all__ = ["SurfaceExplorer", "TrainingExplorer", "rule_color"]
 
-RULES = ("SGD", "momentum", "RMSProp", "Adam")
-#: Colour and dash pattern of each rule (Okabe–Ito palette of :mod:`lecture_lib.plots`).
-STYLES = {rule: series_style(i) for i, rule in enumerate(RULES)}
-COLORS = {rule: style["color"] for rule, style in STYLES.items()}
-DASH_NAMES = {"-": "solid", "--": "dashed", "-.": "dash-dot", ":": "dotted"}
 #: The most steps a surface explorer draws per path (a move then costs about 0.2 s).
 MAX_SURFACE_STEPS = 10_000
+
+
+def rule_names() -> list[str]:
+    """The rules the dashboards offer: :func:`lecture_lib.optim.dashboard_rules`, read when a
+    dashboard is built (a rule registered later appears in the next one)."""
+    return [rule.name for rule in dashboard_rules()]
+
+
+def rule_color(rule: str) -> str:
+    """The rule's colour (its registry ``style`` in the Okabe–Ito palette of
+    :mod:`lecture_lib.plots`)."""
+    return series_style(get_rule(rule).style)["color"]
+
+
+def rule_dashes(rule: str):
+    """The rule's dash pattern (paired with its colour), for ``plot(linestyle=...)``."""
+    return series_style(get_rule(rule).style)["linestyle"]
+
+
+def taking(hyperparameter: str) -> str:
+    """The dashboard rules that take ``hyperparameter``, for a slider's label ("momentum,
+    RMSProp")."""
+    return ", ".join(rule.name for rule in dashboard_rules() if rule.takes(hyperparameter))
 
 
 def swatch(rule: str) -> str:
     """A short line in the rule's colour before its name in a readout: colour is not the only
     cue (the name follows) and no coloured text has to meet a contrast ratio."""
     return (f"<span aria-hidden='true' style='display:inline-block;width:1.6em;height:0.3em;"
-            f"background:{COLORS[rule]};vertical-align:middle;margin-right:0.3em'></span>")
+            f"background:{rule_color(rule)};vertical-align:middle;margin-right:0.3em'></span>")
 
 
 class SurfaceExplorer(Dashboard):
@@ -76,7 +92,7 @@ class SurfaceExplorer(Dashboard):
     ----------
     surface : ipywidgets.ToggleButtons
     rules : dict of ipywidgets.Checkbox
-        One per rule of :data:`RULES`.
+        One per rule of :func:`rule_names`, in registry order.
     eta : ipywidgets.FloatLogSlider
     beta, beta1, beta2, noise : ipywidgets.FloatSlider
     readout : ipywidgets.HTML
@@ -98,17 +114,19 @@ class SurfaceExplorer(Dashboard):
                                              style=toggle_style("118px"))
         self.rules = {name: widgets.Checkbox(value=True, description=name, indent=False,
                                              layout=widgets.Layout(width="140px"))
-                      for name in RULES}
+                      for name in rule_names()}
         self.eta = widgets.FloatLogSlider(value=0.05, base=10, min=-3, max=1, step=0.05,
                                           readout_format=".3g", description="η",
                                           style=style, layout=wide())
         self.beta = widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01,
-                                        description="β (momentum, RMSProp)", style=style,
+                                        description=f"β ({taking('beta')})", style=style,
                                         layout=wide())
         self.beta1 = widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01,
-                                         description="β1 (Adam)", style=style, layout=wide())
+                                         description=f"β1 ({taking('beta1')})", style=style,
+                                         layout=wide())
         self.beta2 = widgets.FloatSlider(value=0.999, min=0.0, max=0.9999, step=0.0001,
-                                         readout_format=".4f", description="β2 (Adam)",
+                                         readout_format=".4f",
+                                         description=f"β2 ({taking('beta2')})",
                                          style=style, layout=wide())
         self.noise = widgets.FloatSlider(value=0.0, min=0.0, max=5.0, step=0.05,
                                          description="gradient noise", style=style,
@@ -141,8 +159,8 @@ class SurfaceExplorer(Dashboard):
                          "wspace": 0.18})
         self.blit = BlittedFigure(self.fig)
         self.lines, self.ends, self.exits, self.gaps = {}, {}, {}, {}
-        for name in RULES:
-            color, dashes = COLORS[name], STYLES[name]["linestyle"]
+        for name in self.rules:
+            color, dashes = rule_color(name), rule_dashes(name)
             self.lines[name], = self.ax_path.plot([], [], color=color, ls=dashes, lw=1.6,
                                                   label=name, animated=True)
             self.ends[name], = self.ax_path.plot([], [], "o", color=color, ms=6, mec="k",
@@ -187,8 +205,8 @@ class SurfaceExplorer(Dashboard):
 
     # ------------------------------------------------------------------ update
     def chosen(self) -> list[str]:
-        """The rules whose checkbox is ticked, in the order of :data:`RULES`."""
-        return [name for name in RULES if self.rules[name].value]
+        """The rules whose checkbox is ticked, in registry order."""
+        return [name for name, box in self.rules.items() if box.value]
 
     def update(self) -> None:
         """Run every chosen rule on the surface (:func:`lecture_lib.explorer.surface_runs`),
@@ -200,7 +218,7 @@ class SurfaceExplorer(Dashboard):
                                  beta1=self.beta1.value, beta2=self.beta2.value,
                                  noise=self.noise.value, steps=self.steps, seed=self.seed)
         self.paths = {rule: result.path for rule, result in self.runs.items()}
-        for rule in RULES:
+        for rule in self.rules:
             result = self.runs.get(rule)
             for artist in (self.lines[rule], self.ends[rule], self.exits[rule], self.gaps[rule]):
                 artist.set_visible(result is not None)
@@ -253,7 +271,7 @@ class SurfaceExplorer(Dashboard):
         if not self.runs:
             return (f"Contours of the {self.surface.value} error surface; no rule is ticked, so "
                     "no path is drawn.")
-        parts = [f"{rule} ({DASH_NAMES[STYLES[rule]['linestyle']]} line) {self._outcome(rule)}"
+        parts = [f"{rule} ({dash_name(get_rule(rule).style)} line) {self._outcome(rule)}"
                  for rule in self.runs]
         return (f"Left: paths of the update rules over the contours of the {self._setting()}, "
                 f"towards the minimum ★. Right: E(w_t) - E(w*) on a log scale over the steps. "
@@ -326,7 +344,7 @@ class TrainingExplorer(TrainingDashboard):
         self.data = load_digits(seed=0)
         self.n_train = len(self.data.X_train)
         style, wide = slider_style("130px"), row_layout
-        self.rule = widgets.ToggleButtons(options=list(RULES), value="Adam", description="rule",
+        self.rule = widgets.ToggleButtons(options=rule_names(), value="Adam", description="rule",
                                           style=toggle_style("118px"))
         # continuous_update=False: a run takes a fraction of a second, so train on release
         self.eta = widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=1, step=0.1,
@@ -334,7 +352,7 @@ class TrainingExplorer(TrainingDashboard):
                                           layout=wide("460px"), continuous_update=False)
         self.beta = widgets.FloatSlider(value=0.9, min=0.0, max=0.999, step=0.001,
                                         readout_format=".3f",
-                                        description="β (momentum, RMSProp; Adam's β1)",
+                                        description=self._beta_label(),
                                         style=slider_style("270px"), layout=wide("600px"),
                                         continuous_update=False)
         self.beta2 = widgets.FloatSlider(value=0.999, min=0.0, max=0.9999, step=0.0001,
@@ -360,6 +378,25 @@ class TrainingExplorer(TrainingDashboard):
         self._build_figure()
         self._redraw()
 
+    @staticmethod
+    def _beta_label() -> str:
+        """What the one β slider sets, from the registry: "β (momentum, RMSProp; Adam's β1)"."""
+        rules = dashboard_rules()
+        own = ", ".join(rule.name for rule in rules if rule.beta == "beta")
+        other = "; ".join(f"{rule.name}'s {h.symbol}" for rule in rules
+                          if rule.beta not in (None, "beta")
+                          for h in rule.hyperparameters if h.name == rule.beta)
+        return f"β ({own}; {other})" if other else f"β ({own})"
+
+    def settings(self) -> dict:
+        """The hyperparameters of the chosen rule the controls set: η, its β (the one β slider
+        sets the hyperparameter the registry's ``beta`` names: Adam's β1) and β2."""
+        rule = get_rule(self.rule.value)
+        values = {"eta": self.eta.value, "beta2": self.beta2.value}
+        if rule.beta is not None:
+            values[rule.beta] = self.beta.value
+        return {h.name: values[h.name] for h in rule.hyperparameters if h.name in values}
+
     # ------------------------------------------------------------------ figure
     def _build_figure(self) -> None:
         self.fig = new_figure(10, 3.8)
@@ -373,7 +410,7 @@ class TrainingExplorer(TrainingDashboard):
                                                  **moving)
         self.val_loss, = self.ax_loss.semilogy([], [], ms=3, label="validation", **val,
                                                **moving)
-        self.best, = self.ax_loss.semilogy([], [], "*", color=PALETTE_COLORS["yellow"], mec="k",
+        self.best, = self.ax_loss.semilogy([], [], "*", color=COLORS["yellow"], mec="k",
                                            ms=13, label="best validation epoch", **moving)
         self.old_val_acc, = self.ax_acc.semilogy([], [], ":", color="0.65", lw=1.4, **moving)
         self.train_acc, = self.ax_acc.semilogy([], [], ms=3, label="training", **train,
@@ -381,7 +418,7 @@ class TrainingExplorer(TrainingDashboard):
         self.val_acc, = self.ax_acc.semilogy([], [], ms=3, label="validation", **val, **moving)
         self.message = self.ax_loss.text(0.5, 0.5, "", transform=self.ax_loss.transAxes,
                                          ha="center", va="center", color="k", fontsize=12,
-                                         bbox={"fc": "w", "ec": PALETTE_COLORS["vermillion"]},
+                                         bbox={"fc": "w", "ec": COLORS["vermillion"]},
                                          **moving)
         for ax in (self.ax_loss, self.ax_acc):
             ax.set_xlim(0.5, self.epochs + 0.5)
@@ -406,17 +443,13 @@ class TrainingExplorer(TrainingDashboard):
     # ------------------------------------------------------------------ training
     def optimizer(self) -> Optimizer:
         """The rule and hyperparameters the controls set."""
-        return make_rule(self.rule.value, self.eta.value, self.beta.value, self.beta.value,
-                         self.beta2.value)
+        return make_optimizer(self.rule.value, **self.settings())
 
     def setting_key(self) -> tuple:
         """What a run depends on: the rule, the batch size and the hyperparameters the rule
         uses (β2 does not change SGD's run)."""
-        values = {"eta": self.eta.value, "beta": self.beta.value, "beta1": self.beta.value,
-                  "beta2": self.beta2.value}
-        rule = self.rule.value
-        return (rule, self.batch_size.value,
-                *(float(values[h]) for h in rule_hyperparameters(rule)))
+        return (self.rule.value, self.batch_size.value,
+                *(float(value) for value in self.settings().values()))
 
     def epochs_per_run(self) -> int:
         """Epochs the current batch size trains within ``max_steps`` steps."""
@@ -482,11 +515,9 @@ class TrainingExplorer(TrainingDashboard):
 
     def _setting(self) -> str:
         rule = self.rule.value
-        hyper = f"η = {fmt(self.eta.value)}"
-        if rule in ("momentum", "RMSProp"):
-            hyper += f", β = {fmt(self.beta.value)}"
-        elif rule == "Adam":
-            hyper += f", β1 = {fmt(self.beta.value)}, β2 = {fmt(self.beta2.value)}"
+        symbols = {h.name: h.symbol for h in get_rule(rule).hyperparameters}
+        hyper = ", ".join(f"{symbols[name]} = {fmt(value)}"
+                          for name, value in self.settings().items())
         sizes = "-".join(str(d) for d in DIGITS_SIZES)
         return (f"{rule}, {hyper}, batch size {self.batch_size.value}; "
                 f"tanh net {sizes} on the digits")

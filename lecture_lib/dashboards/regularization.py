@@ -53,7 +53,7 @@ class RegularizationDashboard(TrainingDashboard):
     max_epochs : int
         Epochs of a run without early stopping (the x-axis span), 1 to :data:`MAX_EPOCHS`.
     batch_size : int
-        Minibatch size of SGD.
+        Minibatch size B of the Adam steps.
     every : int
         Redraw the picture at most every ``every`` epochs while training (and at the end).
     seed : int

@@ -1,4 +1,4 @@
-"""Early stopping as fit() does it (slides "A Basic Trick: Early Stopping"): the best epoch is
+"""training.fit's early stopping (slides "A Basic Trick: Early Stopping"): the best epoch is
 the argmin of the validation loss, training stops exactly ``patience`` epochs after it, and
 ``restore_best`` gives back the weights of that epoch (checked against copies taken by a
 callback, not against fit's own bookkeeping)."""
