@@ -158,8 +158,8 @@ class InitializationDashboard(Dashboard):
         self.readout = widgets.HTML()
         self.image = Picture()
         self._syncing = False
-        self._drawn_for = None  # the activation whose static background is on the canvas
-        self._backgrounds: dict = {}  # activation -> saved background
+        self._drawn_for = None  # (activation, depth) whose static background is on the canvas
+        self._backgrounds: dict = {}  # (activation, depth) -> saved background
         self.c.observe(self._on_c, names="value")
         self.preset.observe(self._on_preset, names="value")
         for control in (self.activation, self.depth, self.width, self.input_variance):
@@ -238,9 +238,7 @@ class InitializationDashboard(Dashboard):
         self.ax_fraction.grid(True, alpha=0.3)
         self.blit.moving = [self.forward_measured, self.forward_theory, self.backward_measured,
                             self.backward_theory, self.hist_image, *self.fraction_lines]
-        layers = (0.5, MAX_DEPTH + 0.5)
         for ax in (self.ax_forward, self.ax_backward, self.ax_fraction):
-            ax.set_xlim(*layers)
             ax.set_xlabel("hidden layer ℓ")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         for ax, color in ((self.ax_forward, FORWARD_COLOR), (self.ax_backward, BACKWARD_COLOR)):
@@ -250,20 +248,22 @@ class InitializationDashboard(Dashboard):
             ax.legend(handles=handles, loc="upper left", fontsize=8)
         self.ax_backward.set_title("backward: var(δ⁽ˡ⁾), with var(δ⁽ᴸ⁾) = 1")
         self.ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
-        self.ax_hist.set_ylim(*layers)
         self.ax_hist.set_ylabel("hidden layer ℓ")
         self.ax_fraction.set_ylabel("fraction of units")
-        # Lay the figure out once, for the longer (ReLU) labels, and keep that layout: both
-        # activations' backgrounds then share the axes' positions, and a toggle only swaps the
-        # saved background instead of drawing every tick and label again.
-        self._set_labels("relu")
+        # Lay the figure out once, for the longer (ReLU) labels and two-digit layer numbers, and
+        # keep that layout: every background then shares the axes' positions, and a toggle only
+        # swaps the saved background instead of drawing every tick and label again.
+        self._set_labels("relu", MAX_DEPTH)
         self.fig.canvas.draw()
         self.fig.set_layout_engine("none")
 
-    def _set_labels(self, activation: str) -> None:
-        """Titles, labels and the histogram's range that depend on the activation. The layer
-        axes span MAX_DEPTH whatever the depth, so that a depth move is redrawn like any other
-        move."""
+    def _set_labels(self, activation: str, depth: int) -> None:
+        """Titles, labels and ranges that depend on the activation and the depth: the layer
+        axes span the layers drawn, 1 to ``depth`` (no empty layers beyond the network)."""
+        layers = (0.5, depth + 0.5)
+        for ax in (self.ax_forward, self.ax_backward, self.ax_fraction):
+            ax.set_xlim(*layers)
+        self.ax_hist.set_ylim(*layers)
         tanh = activation == "tanh"
         self.ax_forward.set_title("forward: var(x⁽ˡ⁾)" if tanh else "forward: var(s⁽ˡ⁾)")
         low, high = (-1.0, 1.0) if tanh else (0.0, 4.0)
@@ -275,14 +275,19 @@ class InitializationDashboard(Dashboard):
         self.ax_fraction.set_title(f"saturated: |x⁽ˡ⁾| > {SATURATION_LEVEL}" if tanh else
                                    "ReLU zeros: per sample (□ dead for all samples)")
 
-    def _show_static(self, activation: str) -> None:
-        """Put the activation's static background on the canvas (drawn the first time)."""
-        self._set_labels(activation)
-        if activation in self._backgrounds:
-            self.blit.background = self._backgrounds[activation]
+    def _show_static(self, activation: str, depth: int) -> None:
+        """Put the static background of this activation and depth on the canvas (drawn the
+        first time). Backgrounds of one depth are kept (a toggle of the activation swaps them);
+        a depth move draws anew, as its layer axes change."""
+        self._set_labels(activation, depth)
+        if self._backgrounds and next(iter(self._backgrounds))[1] != depth:
+            self._backgrounds.clear()  # a few MiB each: keep only the current depth's
+        key = (activation, depth)
+        if key in self._backgrounds:
+            self.blit.background = self._backgrounds[key]
         else:
-            self._backgrounds[activation] = self.blit.draw_background()
-        self._drawn_for = activation
+            self._backgrounds[key] = self.blit.draw_background()
+        self._drawn_for = key
 
     # ------------------------------------------------------------------ update
     def weight_variance(self) -> float:
@@ -305,8 +310,8 @@ class InitializationDashboard(Dashboard):
         """Compute the statistics for the current controls, move the artists and refresh the
         picture and its text equivalent."""
         activation, depth, d = self.activation.value, self.depth.value, self.width.value
-        if self._drawn_for != activation:
-            self._show_static(activation)
+        if self._drawn_for != (activation, depth):
+            self._show_static(activation, depth)
         var_w, var_x0 = self.weight_variance(), self.input_variance.value
         result = self.compute()
         stats = self.stats = result.stats
