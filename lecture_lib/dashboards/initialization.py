@@ -159,7 +159,8 @@ class InitializationDashboard(Dashboard):
         self.image = Picture()
         self._syncing = False
         self._drawn_for = None  # (activation, depth) whose static background is on the canvas
-        self._backgrounds: dict = {}  # (activation, depth) -> saved background
+        # saved backgrounds: activation -> without the layer axes; (activation, depth) -> with them
+        self._backgrounds: dict = {}
         self.c.observe(self._on_c, names="value")
         self.preset.observe(self._on_preset, names="value")
         for control in (self.activation, self.depth, self.width, self.input_variance):
@@ -256,6 +257,14 @@ class InitializationDashboard(Dashboard):
         self._set_labels("relu", MAX_DEPTH)
         self.fig.canvas.draw()
         self.fig.set_layout_engine("none")
+        # What a depth move changes (the layer axes: ticks, grid, label) and what must stay on
+        # top of their grid (the legends) are left out of the activation's background and drawn
+        # onto a copy of it once per depth: a depth move then costs a few axes, not the figure.
+        self._layer_artists = [self.ax_forward.xaxis, self.ax_backward.xaxis,
+                               self.ax_fraction.xaxis, self.ax_hist.yaxis,
+                               self.ax_forward.get_legend(), self.ax_backward.get_legend()]
+        for artist in self._layer_artists:
+            artist.set_animated(True)
 
     def _set_labels(self, activation: str, depth: int) -> None:
         """Titles, labels and ranges that depend on the activation and the depth: the layer
@@ -276,17 +285,23 @@ class InitializationDashboard(Dashboard):
                                    "ReLU zeros: per sample (□ dead for all samples)")
 
     def _show_static(self, activation: str, depth: int) -> None:
-        """Put the static background of this activation and depth on the canvas (drawn the
-        first time). Backgrounds of one depth are kept (a toggle of the activation swaps them);
-        a depth move draws anew, as its layer axes change."""
+        """Put the static background of this activation and depth on the canvas: the
+        activation's background (drawn in full the first time) with the layer axes and legends
+        of this depth drawn on it (kept for the current depth, so an activation toggle swaps)."""
         self._set_labels(activation, depth)
-        if self._backgrounds and next(iter(self._backgrounds))[1] != depth:
-            self._backgrounds.clear()  # a few MiB each: keep only the current depth's
         key = (activation, depth)
-        if key in self._backgrounds:
-            self.blit.background = self._backgrounds[key]
-        else:
-            self._backgrounds[key] = self.blit.draw_background()
+        if key not in self._backgrounds:
+            base = self._backgrounds.get(activation)
+            if base is None:
+                base = self._backgrounds[activation] = self.blit.draw_background()
+            canvas = self.fig.canvas
+            canvas.restore_region(base)
+            for artist in self._layer_artists:
+                artist.axes.draw_artist(artist)
+            for other in [k for k in self._backgrounds if isinstance(k, tuple) and k[1] != depth]:
+                del self._backgrounds[other]  # about 1.6 MiB each: keep the current depth's only
+            self._backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
+        self.blit.background = self._backgrounds[key]
         self._drawn_for = key
 
     # ------------------------------------------------------------------ update
