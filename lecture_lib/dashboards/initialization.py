@@ -241,14 +241,17 @@ class InitializationDashboard(Dashboard):
                             self.backward_theory, self.hist_image, *self.fraction_lines]
         for ax in (self.ax_forward, self.ax_backward, self.ax_fraction):
             ax.set_xlabel("hidden layer ℓ")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            # at most about 5 layer numbers, and no vertical grid lines: the layer axes are
+            # drawn again on every depth move (see below), and their text is what that costs
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+            ax.grid(False, axis="x")
         for ax, color in ((self.ax_forward, FORWARD_COLOR), (self.ax_backward, BACKWARD_COLOR)):
             # legend entries are static copies: the animated lines are not in the background
             handles = [Line2D([], [], marker="o", ms=4, color=color, label="measured"),
                        Line2D([], [], ls="--", alpha=0.7, color=color, label="linear theory")]
             ax.legend(handles=handles, loc="upper left", fontsize=8)
         self.ax_backward.set_title("backward: var(δ⁽ˡ⁾), with var(δ⁽ᴸ⁾) = 1")
-        self.ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
+        self.ax_hist.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         self.ax_hist.set_ylabel("hidden layer ℓ")
         self.ax_fraction.set_ylabel("fraction of units")
         # Lay the figure out once, for the longer (ReLU) labels and two-digit layer numbers, and
@@ -257,12 +260,11 @@ class InitializationDashboard(Dashboard):
         self._set_labels("relu", MAX_DEPTH)
         self.fig.canvas.draw()
         self.fig.set_layout_engine("none")
-        # What a depth move changes (the layer axes: ticks, grid, label) and what must stay on
-        # top of their grid (the legends) are left out of the activation's background and drawn
-        # onto a copy of it once per depth: a depth move then costs a few axes, not the figure.
+        # What a depth move changes, the layer axes (ticks and label), is left out of the
+        # activation's background and drawn onto a copy of it once per depth: a depth move then
+        # costs four axes, not the whole figure.
         self._layer_artists = [self.ax_forward.xaxis, self.ax_backward.xaxis,
-                               self.ax_fraction.xaxis, self.ax_hist.yaxis,
-                               self.ax_forward.get_legend(), self.ax_backward.get_legend()]
+                               self.ax_fraction.xaxis, self.ax_hist.yaxis]
         for artist in self._layer_artists:
             artist.set_animated(True)
 
@@ -286,8 +288,8 @@ class InitializationDashboard(Dashboard):
 
     def _show_static(self, activation: str, depth: int) -> None:
         """Put the static background of this activation and depth on the canvas: the
-        activation's background (drawn in full the first time) with the layer axes and legends
-        of this depth drawn on it (kept for the current depth, so an activation toggle swaps)."""
+        activation's background (drawn in full the first time) with the layer axes of this depth
+        drawn on it (kept for the current depth, so an activation toggle swaps)."""
         self._set_labels(activation, depth)
         key = (activation, depth)
         if key not in self._backgrounds:
