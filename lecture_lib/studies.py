@@ -313,7 +313,9 @@ class SaturationStudy:
     edges : numpy.ndarray
         Bin edges on [-1, 1].
     saturated : float
-        Share of unit-samples of layer 1 with |x^(1)| > 0.99.
+        Share of unit-samples of layer 1 with |x^(1)| > ``SATURATION_LEVEL`` (0.99).
+    saturated_by_layer : dict
+        layer l -> the same share for x^(l), for the layers of ``histograms``.
     delta_ratio : float
         mean |delta^(1)| of saturated unit-samples over that of the others (NaN if none).
     upstream_ratio : float
@@ -328,6 +330,7 @@ class SaturationStudy:
     histograms: dict
     edges: np.ndarray
     saturated: float
+    saturated_by_layer: dict
     delta_ratio: float
     upstream_ratio: float
     max_derivative: float
@@ -362,6 +365,8 @@ def saturation_study(X: np.ndarray, y: np.ndarray, c: float, *, depth: int = 10,
         histograms=histograms,
         edges=edges,
         saturated=float(saturated.mean()),
+        saturated_by_layer={ell: float(np.mean(np.abs(trace.x[ell]) > SATURATION_LEVEL))
+                            for ell in layers},
         delta_ratio=float(delta[saturated].mean() / delta[~saturated].mean()) if some else np.nan,
         upstream_ratio=(float(upstream[saturated].mean() / upstream[~saturated].mean())
                         if some else np.nan),

@@ -25,7 +25,9 @@ import numpy as np
 from lecture_lib.init import he_variance
 from lecture_lib.network import MLP, affine, backprop
 
-SATURATION_LEVEL = 0.99  # |tanh(s)| > 0.99: tanh'(s) < 0.02, the unit passes almost no gradient
+# The one threshold of "saturated" (notebook 01's figures and table, the dashboard, the studies):
+# |tanh(s)| > 0.99 means tanh'(s) < 0.02, so the unit's own weights get almost no gradient
+SATURATION_LEVEL = 0.99
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class LayerStatistics:
     var_x, var_s, var_delta : numpy.ndarray
         var(x^(l)), var(s^(l)), var(delta^(l)) over all samples and units of hidden layer l.
     saturated : numpy.ndarray
-        Fraction of |x^(l)| > 0.99 (meaningful for tanh).
+        Fraction of |x^(l)| > ``SATURATION_LEVEL`` (0.99; meaningful for tanh).
     zero : numpy.ndarray
         Fraction of x^(l) == 0 over samples and units (ReLU's inactive units on each sample).
     dead : numpy.ndarray

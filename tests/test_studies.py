@@ -151,6 +151,13 @@ def test_saturation_study():
     assert hot.saturated > 0.5 and hot.max_derivative < 1 - 0.99**2 + 1e-12
     assert hot.delta_ratio < 0.05
     assert sum(hot.histograms[3]) == 50 * 32 and set(hot.histograms) == {1, 3}
+    # per layer, the same threshold: layer 1's share is the table's; the outer histogram bins
+    # (|x| >= 0.95, a wider band than |x| > 0.99) hold at least as many
+    assert set(hot.saturated_by_layer) == {1, 3} and calm.saturated_by_layer == {1: 0.0, 3: 0.0}
+    assert hot.saturated_by_layer[1] == hot.saturated
+    for ell in (1, 3):
+        outer = hot.histograms[ell][[0, -1]].sum() / (50 * 32)
+        assert 0.5 < hot.saturated_by_layer[ell] <= outer
 
 
 def test_cosine_by_layer():

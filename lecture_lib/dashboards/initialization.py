@@ -111,8 +111,9 @@ class InitializationDashboard(Dashboard):
         self.readout = widgets.HTML()
         self.image = Picture()
         self._syncing = False
-        self._drawn_for = None  # the activation whose static background is on the canvas
-        self._backgrounds: dict = {}  # activation -> saved background
+        self._drawn_for = None  # (activation, depth) whose static background is on the canvas
+        # saved backgrounds: activation -> without the layer axes; (activation, depth) -> with them
+        self._backgrounds: dict = {}
         self.c.observe(self._on_c, names="value")
         self.preset.observe(self._on_preset, names="value")
         for control in (self.activation, self.depth, self.width, self.input_variance):
@@ -191,32 +192,42 @@ class InitializationDashboard(Dashboard):
         self.ax_fraction.grid(True, alpha=0.3)
         self.blit.moving = [self.forward_measured, self.forward_theory, self.backward_measured,
                             self.backward_theory, self.hist_image, *self.fraction_lines]
-        layers = (0.5, MAX_DEPTH + 0.5)
         for ax in (self.ax_forward, self.ax_backward, self.ax_fraction):
-            ax.set_xlim(*layers)
             ax.set_xlabel("hidden layer ℓ")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            # at most about 5 layer numbers, and no vertical grid lines: the layer axes are
+            # drawn again on every depth move (see below), and their text is what that costs
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+            ax.grid(False, axis="x")
         for ax, color in ((self.ax_forward, FORWARD_COLOR), (self.ax_backward, BACKWARD_COLOR)):
             # legend entries are static copies: the animated lines are not in the background
             handles = [Line2D([], [], marker="o", ms=4, color=color, label="measured"),
                        Line2D([], [], ls="--", alpha=0.7, color=color, label="linear theory")]
             ax.legend(handles=handles, loc="upper left", fontsize=8)
         self.ax_backward.set_title("backward: var(δ⁽ˡ⁾), with var(δ⁽ᴸ⁾) = 1")
-        self.ax_hist.yaxis.set_major_locator(MaxNLocator(integer=True))
-        self.ax_hist.set_ylim(*layers)
+        self.ax_hist.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         self.ax_hist.set_ylabel("hidden layer ℓ")
         self.ax_fraction.set_ylabel("fraction of units")
-        # Lay the figure out once, for the longer (ReLU) labels, and keep that layout: both
-        # activations' backgrounds then share the axes' positions, and a toggle only swaps the
-        # saved background instead of drawing every tick and label again.
-        self._set_labels("relu")
+        # Lay the figure out once, for the longer (ReLU) labels and two-digit layer numbers, and
+        # keep that layout: every background then shares the axes' positions, and a toggle only
+        # swaps the saved background instead of drawing every tick and label again.
+        self._set_labels("relu", MAX_DEPTH)
         self.fig.canvas.draw()
         self.fig.set_layout_engine("none")
+        # What a depth move changes, the layer axes (ticks and label), is left out of the
+        # activation's background and drawn onto a copy of it once per depth: a depth move then
+        # costs four axes, not the whole figure.
+        self._layer_artists = [self.ax_forward.xaxis, self.ax_backward.xaxis,
+                               self.ax_fraction.xaxis, self.ax_hist.yaxis]
+        for artist in self._layer_artists:
+            artist.set_animated(True)
 
-    def _set_labels(self, activation: str) -> None:
-        """Titles, labels and the histogram's range that depend on the activation. The layer
-        axes span MAX_DEPTH whatever the depth, so that a depth move is redrawn like any other
-        move."""
+    def _set_labels(self, activation: str, depth: int) -> None:
+        """Titles, labels and ranges that depend on the activation and the depth: the layer
+        axes span the layers drawn, 1 to ``depth`` (no empty layers beyond the network)."""
+        layers = (0.5, depth + 0.5)
+        for ax in (self.ax_forward, self.ax_backward, self.ax_fraction):
+            ax.set_xlim(*layers)
+        self.ax_hist.set_ylim(*layers)
         tanh = activation == "tanh"
         self.ax_forward.set_title("forward: var(x⁽ˡ⁾)" if tanh else "forward: var(s⁽ˡ⁾)")
         low, high = (-1.0, 1.0) if tanh else (0.0, 4.0)
@@ -228,14 +239,25 @@ class InitializationDashboard(Dashboard):
         self.ax_fraction.set_title(f"saturated: |x⁽ˡ⁾| > {SATURATION_LEVEL}" if tanh else
                                    "ReLU zeros: per sample (□ dead for all samples)")
 
-    def _show_static(self, activation: str) -> None:
-        """Put the activation's static background on the canvas (drawn the first time)."""
-        self._set_labels(activation)
-        if activation in self._backgrounds:
-            self.blit.background = self._backgrounds[activation]
-        else:
-            self._backgrounds[activation] = self.blit.draw_background()
-        self._drawn_for = activation
+    def _show_static(self, activation: str, depth: int) -> None:
+        """Put the static background of this activation and depth on the canvas: the
+        activation's background (drawn in full the first time) with the layer axes of this depth
+        drawn on it (kept for the current depth, so an activation toggle swaps)."""
+        self._set_labels(activation, depth)
+        key = (activation, depth)
+        if key not in self._backgrounds:
+            base = self._backgrounds.get(activation)
+            if base is None:
+                base = self._backgrounds[activation] = self.blit.draw_background()
+            canvas = self.fig.canvas
+            canvas.restore_region(base)
+            for artist in self._layer_artists:
+                artist.axes.draw_artist(artist)
+            for other in [k for k in self._backgrounds if isinstance(k, tuple) and k[1] != depth]:
+                del self._backgrounds[other]  # about 1.6 MiB each: keep the current depth's only
+            self._backgrounds[key] = canvas.copy_from_bbox(self.fig.bbox)
+        self.blit.background = self._backgrounds[key]
+        self._drawn_for = key
 
     # ------------------------------------------------------------------ update
     def weight_variance(self) -> float:
@@ -258,8 +280,8 @@ class InitializationDashboard(Dashboard):
         """Compute the statistics for the current controls, move the artists and refresh the
         picture and its text equivalent."""
         activation, depth, d = self.activation.value, self.depth.value, self.width.value
-        if self._drawn_for != activation:
-            self._show_static(activation)
+        if self._drawn_for != (activation, depth):
+            self._show_static(activation, depth)
         var_w, var_x0 = self.weight_variance(), self.input_variance.value
         result = self.compute()
         stats = self.stats = result.stats
