@@ -15,7 +15,8 @@ he          N(0, 2 / d^(l-1))                               He et al. (2015)
 ==========  ==============================================  ============================
 
 Glorot & Bengio's paper states the uniform form U(-r, r) with r = sqrt(6 / (d_in + d_out)),
-whose variance is the same 2 / (d_in + d_out); the slides and this module use the Gaussian.
+whose variance is the same 2 / (d_in + d_out). The slides give only var(w), no distribution;
+this module draws the Gaussian with that variance, as He et al. (2015) do.
 """
 
 from __future__ import annotations
