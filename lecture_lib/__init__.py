@@ -24,6 +24,8 @@ listed above it):
   init dashboard's math).
 * :mod:`lecture_lib.tuning`: notebook 02's measurements (stable η, the (η, β) map, η sweeps
   of the vectorised K-network trainer).
+* :mod:`lecture_lib.optimization_studies`: notebook 02's measurements over many runs (escape
+  from a shallow minimum over (η, β), noisy runs over seeds, step lengths, epoch-0 curves).
 * :mod:`lecture_lib.studies`: notebooks 01 and 03's multi-seed studies.
 * :mod:`lecture_lib.explorer`: the math of the optimization and dropout dashboards (runs,
   early stopping read off a run, the run cache).

@@ -9,7 +9,7 @@ state on GitHub and nbviewer. Tests drive a dashboard without a browser by setti
 are in :mod:`lecture_lib.dashboards.style`; the figure palette in :mod:`lecture_lib.plots`.
 
 * :class:`InitializationDashboard`: notebook 01, per-layer variance for any initialization.
-* :class:`SurfaceExplorer`, :class:`TrainingExplorer`: notebook 02, optimizers on 2-D error
+* :class:`SurfaceExplorer`, :class:`TrainingExplorer`: notebooks 02 and 02b, optimizers on 2-D error
   surfaces and on the digits.
 * :class:`RegularizationDashboard`: notebook 03, dropout and early stopping while training.
 * :class:`Quiz`: the self-check questions of every notebook.
