@@ -145,11 +145,14 @@ def heavy_ball_step(w, delta, v, *, eta, beta):
 
 
 def printed_rate_step(w, delta, *, eta, eps):
-    """The per-component rate exactly as printed on the slide "Running Average of Gradient
-    Magnitude": η_t = η / (Δ_t ⊙ Δ_t + ε), w_t = w_{t-1} - η_t ⊙ Δ_t.
+    """The slide's example of a per-component rate ("Running Average of Gradient Magnitude":
+    *want* a smaller step for a larger gradient component, *say* η_t = η / (Δ_t ⊙ Δ_t + ε)),
+    w_t = w_{t-1} - η_t ⊙ Δ_t.
 
-    The step η Δ/Δ² = η/Δ is *largest where the gradient is smallest*: the wrong scaling.
-    RMSProp divides by √u_t ≈ |Δ| instead (a step of about η); with β = 0 that is η·sign(Δ).
+    It meets the slide's want: the step η Δ/Δ² = η/|Δ| is smaller for a larger component. It
+    over-corrects: the step blows up where the gradient vanishes (near a minimum) and changes
+    with the scale of E. RMSProp divides by √u_t ≈ |Δ| instead, a step of about η whatever
+    that scale; with β = 0 that is η·sign(Δ).
     """
     return (w - eta / (delta * delta + eps) * delta,)
 
@@ -571,7 +574,7 @@ class HeavyBall(Optimizer):
 
 
 class PrintedRate(Optimizer):
-    """:func:`printed_rate_step`: the slide's printed rate η / (Δ_t ⊙ Δ_t + ε) (wrong scaling).
+    """:func:`printed_rate_step`: the slide's example rate η / (Δ_t ⊙ Δ_t + ε) (meets its want, over-corrects).
 
     Parameters
     ----------
