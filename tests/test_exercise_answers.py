@@ -210,6 +210,14 @@ WRONG = [
                 yield s
                 moment = s * (0.5 if activation == "relu" else 1)
         """, "is a generator: return an array"),
+    ("predicted_variances", "a string", """
+        def predicted_variances(var_x0, widths, var_w, activation):
+            moment, out = var_x0, []
+            for d, v in zip(widths[:-1], var_w):
+                out.append(d * v * moment)
+                moment = out[-1] * (0.5 if activation == "relu" else 1)
+            return ", ".join(f"{s:.3g}" for s in out)
+        """, "is a string, not numbers"),
     ("predicted_variances", "1/2 for tanh", """
         def predicted_variances(var_x0, widths, var_w, activation):
             moment, out = var_x0, []
