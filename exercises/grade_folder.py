@@ -7,7 +7,9 @@ Usage::
 Every ``*.ipynb`` in the folder is executed by ``otter run`` with the public and hidden tests of
 the autograder zip (``exercises/dist/<name>/autograder/<name>-autograder_*.zip``, built by
 ``bash exercises/assign.sh``). The CSV has a column per question, the total and the maximum; a
-submission that could not be graded gets an empty total and the reason.
+submission that could not be graded gets an empty total and the reason. The ``notes`` column names
+the questions whose answer did not write the rule: it called lecture_lib, or a cell replaced
+numpy's functions (the checks fail such an answer; the note says why, for the instructor).
 
 Without Docker the student's code runs with YOUR permissions: run this in a throwaway account,
 container or virtual machine.
@@ -24,6 +26,21 @@ import tempfile
 from pathlib import Path
 
 TIMEOUT_S = 600
+
+
+# words of the checks' messages (exercises/check_helpers.py) -> the note in the report
+NOTES = {"calls lecture_lib": "calls lecture_lib",
+         "a cell replaced np.": "replaced numpy functions",
+         "did not return within": "did not return (a loop that never ends?)"}
+
+
+def notes(out: Path) -> str:
+    """The questions of a graded submission whose checks say the rule was not written."""
+    found = []
+    for test in json.loads((out / "results.json").read_text())["tests"]:
+        text = test.get("output") or ""
+        found += [f"{test.get('name')}: {note}" for words, note in NOTES.items() if words in text]
+    return "; ".join(found)
 
 
 def grade(autograder: Path, submission: Path, out: Path) -> dict[str, float]:
@@ -64,11 +81,11 @@ def main(argv: list[str] | None = None) -> int:
                 maximum = maximum or _max_scores(out)
                 questions = questions or list(scores)
                 rows.append({"submission": submission.name, **scores,
-                             "total": sum(scores.values()), "error": ""})
+                             "total": sum(scores.values()), "error": "", "notes": notes(out)})
             except (RuntimeError, subprocess.TimeoutExpired) as error:
                 rows.append({"submission": submission.name, "total": "", "error": str(error)})
             print(f"{submission.name}: {rows[-1]['total'] if rows[-1]['total'] != '' else 'ERROR'}")
-    fields = ["submission", *questions, "total", "max", "error"]
+    fields = ["submission", *questions, "total", "max", "error", "notes"]
     with args.out.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields, restval="")
         writer.writeheader()

@@ -2,18 +2,23 @@
 
 * ``otter assign`` builds every master into a temporary folder; it exits non-zero when a reference
   solution fails its own tests, and the committed student notebook must be what it generates
-  (cell types, sources and tags, and the public tests stored in the notebook's metadata).
+  (cell ids made stable by exercises/stable_ids.py, types, sources and tags, and the public tests
+  stored in the notebook's metadata); the masters' tests hold the current check helpers.
 * The student notebooks hold no solution and no hidden test; the autograder zips hold hidden tests.
 * Executed unanswered, a student notebook shows a failing check (❌ with one of our hints, an
   AssertionError) for every public test case and no error output; executed with the reference
   solutions filled in, every check passes.
-* ``otter run`` (no Docker) grades the solved notebook full marks and the unanswered one zero.
+* The solved notebook is executed under a browser's second-download name ("... (1).ipynb"): its
+  checks find it whatever its name.
+* ``otter run`` (no Docker) grades the solved notebook full marks and the unanswered one zero, and
+  grade_folder.py's notes name an answer that calls lecture_lib.
 * Strict nbval runs on the masters (pytest's testpaths do not reach exercises/, so this module runs
   it in a subprocess; exercises/conftest.py keeps the student notebooks out of nbval).
 
 Everything runs in subprocesses (otter, nbconvert, pytest), each kernel from the ``python3``
 kernelspec of this environment (ipykernel installs one into the venv; otherwise run
-``python -m ipykernel install --user``). The module takes about 1.5 to 2 minutes of CPU.
+``python -m ipykernel install --user``). The module takes about 1.5 to 2 minutes of CPU: it is
+marked slow (``-m "not slow"`` leaves it out of the fast inner loop; the README's command runs it).
 """
 
 from __future__ import annotations
@@ -31,11 +36,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 EXERCISES = REPO / "exercises"
 MASTERS = sorted((EXERCISES / "source").glob("*.ipynb"))
 NAMES = [master.stem for master in MASTERS]
 TIMEOUT_S = 600
+sys.path.insert(0, str(EXERCISES))
+from stable_ids import stabilize  # noqa: E402  (exercises/ is not a package)
+
+sys.path.remove(str(EXERCISES))
 
 
 def _run(command: list, *, cwd: Path, what: str, check: bool = True) -> str:
@@ -52,9 +63,9 @@ def _run(command: list, *, cwd: Path, what: str, check: bool = True) -> str:
 
 
 def _comparable(nb) -> dict:
-    """What a student notebook means, without volatile ids and outputs."""
-    cells = [(cell.cell_type, cell.source.strip(), tuple(cell.metadata.get("tags", [])))
-             for cell in nb.cells]
+    """A student notebook's cells (with their ids) and otter's metadata, without outputs."""
+    cells = [(cell.get("id"), cell.cell_type, cell.source.strip(),
+              tuple(cell.metadata.get("tags", []))) for cell in nb.cells]
     otter = nb.metadata.get("otter", {})
     return {"cells": cells, "tests": otter.get("tests"), "name": otter.get("assignment_name"),
             "ok_format": otter.get("OK_FORMAT")}
@@ -140,11 +151,18 @@ def executed(built, tmp_path_factory) -> dict[str, dict[str, nbformat.NotebookNo
         runs = {}
         for kind in ("student", "solved"):
             folder = tmp_path_factory.mktemp(f"{name}-{kind}")
-            copy = folder / paths[kind].name
+            # the solved copy has the name a browser gives a second download: the checks find
+            # the notebook whatever its name
+            copy = folder / (paths[kind].name if kind == "student" else f"{name} (1).ipynb")
             shutil.copy(paths[kind], copy)
             runs[kind] = _execute(copy)
         done[name] = runs
     return done
+
+
+def test_masters_hold_the_current_check_helpers():
+    _run([sys.executable, EXERCISES / "sync_checks.py", "--check"], cwd=REPO,
+         what="exercises/sync_checks.py --check (run python exercises/sync_checks.py)")
 
 
 def test_every_lecture_section_has_an_exercise():
@@ -156,7 +174,7 @@ def test_every_lecture_section_has_an_exercise():
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_student_notebook_is_what_otter_assign_generates(built, name):
     committed = nbformat.read(EXERCISES / "student" / f"{name}.ipynb", as_version=4)
-    generated = nbformat.read(built[name]["student"], as_version=4)
+    generated = stabilize(nbformat.read(built[name]["student"], as_version=4))
     want, got = _comparable(generated), _comparable(committed)
     assert got["tests"] == want["tests"], (
         f"exercises/student/{name}.ipynb has stale public tests: run bash exercises/assign.sh")
@@ -215,19 +233,30 @@ def test_reference_solutions_pass_every_check(executed, name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_otter_run_grades_solutions_full_marks_and_unanswered_zero(built, name, tmp_path):
-    """The README's grading path: exercises/grade_folder.py runs otter run on a folder."""
+    """The grading path of docs/exercises.md: exercises/grade_folder.py runs otter run on a folder."""
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     shutil.copy(built[name]["solved"], submissions / "alice.ipynb")  # renamed, as students do
     shutil.copy(built[name]["student"], submissions / "bob.ipynb")
+    # carol delegates her first answer to lecture_lib: the report says so
+    nb = nbformat.read(built[name]["solved"], as_version=4)
+    first = next(c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", []))
+    function = re.match(r"def (\w+)\(", first.source).group(1)
+    first.source = (f"def {function}(*args, **kwargs):\n    import lecture_lib.init\n"
+                    f"    lecture_lib.init.he_variance(4)\n"
+                    f"    return _reference_{function}(*args, **kwargs)\n\n\n"
+                    + first.source.replace(f"def {function}(", f"def _reference_{function}(", 1))
+    nbformat.write(nb, submissions / "carol.ipynb")
     scores = tmp_path / "scores.csv"
     _run([sys.executable, EXERCISES / "grade_folder.py", built[name]["zip"], submissions,
           "--out", scores], cwd=tmp_path, what=f"grade_folder.py on {name}")
     with scores.open() as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
-    assert set(rows) == {"alice.ipynb", "bob.ipynb"}, rows
-    solved, unanswered = rows["alice.ipynb"], rows["bob.ipynb"]
+    assert set(rows) == {"alice.ipynb", "bob.ipynb", "carol.ipynb"}, rows
+    solved, unanswered, delegated = rows["alice.ipynb"], rows["bob.ipynb"], rows["carol.ipynb"]
     assert not solved["error"] and not unanswered["error"], rows
+    assert f"{function}: calls lecture_lib" in delegated["notes"], delegated
+    assert float(delegated[function]) == 0 and not solved["notes"], rows
     total = float(solved["max"])
     assert total > 0 and float(solved["total"]) == total, f"{name}: solutions scored {solved}"
     assert float(unanswered["total"]) == 0, f"{name}: unanswered scored {unanswered}"
