@@ -206,3 +206,14 @@ def labels(name: str, y: object, *, n_classes: int, n_rows: int | None = None) -
             f"got values from {y.min()} to {y.max()}"
         )
     return y.astype(int, copy=False)
+
+
+def optimizer_state(name: str, optimizer: object) -> None:
+    """Refuse an optimizer whose hyperparameters were set to NaN or inf after it was made
+    (``opt.eta = float("nan")``): its constructor checked them once, a later assignment is not
+    checked, and the run would be reported as diverged at its first step."""
+    for attribute, value in vars(optimizer).items():
+        if attribute.startswith("_") or attribute == "t" or not is_number(value):
+            continue
+        if not math.isfinite(value):
+            raise ValueError(f"{name}.{attribute} must be a finite number, got {value!r}")
