@@ -409,14 +409,15 @@ class TrainingExplorer(TrainingDashboard):
         return make_rule(self.rule.value, self.eta.value, self.beta.value, self.beta.value,
                          self.beta2.value)
 
-    def setting_key(self) -> tuple:
-        """What a run depends on: the rule, the batch size and the hyperparameters the rule
-        uses (β2 does not change SGD's run)."""
-        values = {"eta": self.eta.value, "beta": self.beta.value, "beta1": self.beta.value,
-                  "beta2": self.beta2.value}
-        rule = self.rule.value
-        return (rule, self.batch_size.value,
-                *(float(values[h]) for h in rule_hyperparameters(rule)))
+    def _key_value(self, name: str, value):
+        """A hyperparameter the rule does not take is no part of its run's key (β2 does not
+        change SGD's run); β is both β and Adam's β1."""
+        taken = rule_hyperparameters(self.rule.value)
+        if name == "beta" and not {"beta", "beta1"} & set(taken):
+            return None
+        if name == "beta2" and "beta2" not in taken:
+            return None
+        return value
 
     def epochs_per_run(self) -> int:
         """Epochs the current batch size trains within ``max_steps`` steps."""
@@ -476,6 +477,9 @@ class TrainingExplorer(TrainingDashboard):
                               callback=on_epoch)[rule]
         finally:
             self._in_progress = False
+
+    def _end_progress(self) -> None:
+        self._in_progress = False
 
     def _elapsed(self) -> float:
         return time.perf_counter() - self._start
@@ -537,6 +541,9 @@ class TrainingExplorer(TrainingDashboard):
         history = self.history
         head = (f"Cross-entropy loss (left, log scale) and classification error (right) per "
                 f"epoch, training and validation, for {self._setting()}. ")
+        if self.interrupted:
+            return (head + f"Interrupted while training: the run was discarded; "
+                    f"{history.epochs_run} epochs were drawn before.")
         if self._in_progress:
             if not history.epochs_run:
                 return head + "Training has started; no epoch is drawn yet."
