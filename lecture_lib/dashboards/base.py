@@ -235,12 +235,16 @@ class Dashboard(metaclass=_OnePerKind):
 
     def _controls(self) -> dict[str, widgets.Widget]:
         """The controls by the name code uses for them (``c``, ``rules['SGD']``)."""
+        public = {attr: value for attr, value in vars(self).items() if not attr.startswith("_")}
         named: dict[str, widgets.Widget] = {}
-        for attr, value in vars(self).items():
-            items = (value.items() if isinstance(value, dict) else [(None, value)])
-            for key, item in items:
-                if isinstance(item, widgets.Widget) and not isinstance(item, widgets.Box):
-                    named[attr if key is None else f"{attr}[{key!r}]"] = item
+        for attr, value in public.items():
+            if isinstance(value, widgets.Widget) and not isinstance(value, widgets.Box):
+                named[attr] = value
+        for attr, value in public.items():
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if isinstance(item, widgets.Widget) and item not in named.values():
+                        named[f"{attr}[{key!r}]"] = item
         return named
 
     def _guard_controls(self) -> None:
