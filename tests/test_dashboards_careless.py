@@ -10,9 +10,9 @@ import math
 import weakref
 
 import ipywidgets as widgets
-from ipywidgets.widgets.widget import _instances as registry
 import numpy as np
 import pytest
+from ipywidgets.widgets.widget import _instances as registry
 
 from lecture_lib.dashboards import (
     InitializationDashboard,

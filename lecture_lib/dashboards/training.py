@@ -13,11 +13,12 @@ of notebook 02 and :class:`~lecture_lib.dashboards.RegularizationDashboard` of n
   from it without training. Its key is derived from the controls a subclass watches
   (:meth:`TrainingDashboard.setting_key`), so a new control is part of it without anyone
   remembering to add it; only controls declared as cutting the view are left out.
-* An interrupt (Kernel → Interrupt: a ``KeyboardInterrupt`` raised inside a fit callback) never
-  leaves a half-trained run in the cache: the run of that setting is discarded, the readout
-  and the picture's text say the run was interrupted, and the next visit trains afresh. The Train button applies the controls like a move (in manual
-  mode), and trains again from the seeded start when the picture already shows this setting
-  (the student asked to watch it train).
+  The Train button applies the controls like a move (in manual mode), and trains again from
+  the seeded start when the picture already shows this setting (the student asked to watch
+  it train).
+* An interrupt (Kernel → Interrupt: a ``KeyboardInterrupt`` inside a run) never leaves a
+  half-trained run in the cache: the run of that setting is discarded, the readout and the
+  picture's text say the run was interrupted, and the next visit trains afresh.
 * One epoch numbering, :func:`lecture_lib.explorer.epoch_numbers`: "epoch 1" is after the
   first pass over the training set, in titles, readouts and on the axes.
 """
