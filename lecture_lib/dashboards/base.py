@@ -21,6 +21,10 @@ allowed values, and keeps its last good value: nothing is computed with the bad 
 from __future__ import annotations
 
 import base64
+import ctypes
+import ctypes.util
+import functools
+import gc
 import html
 import math
 import struct
@@ -174,6 +178,27 @@ def guard_control(name: str, widget, refused: list[str]) -> None:
     widget._register_validator(validate, ("value",))
 
 
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None (macOS, Windows, musl)."""
+    try:
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)
+    except OSError:
+        return None
+
+
+def return_freed_memory() -> None:
+    """Collect the reference cycles of a closed dashboard (a figure is full of them) and give
+    the C heap's free pages back to the system. Without the trim, glibc keeps the freed pages
+    of a heap fragmented by the figures' many allocations: 20 re-runs of the initialization
+    dashboard's cell grew a process by 39 MiB of free memory, with it by 0.5 MiB (measured
+    here, with the Python objects and traced allocations flat in both)."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 #: The live dashboard of each kind (class) in this process: a new one closes the old one.
 _LIVE: dict[type, weakref.ref] = {}
 
@@ -262,6 +287,7 @@ class Dashboard(metaclass=_OnePerKind):
             widget.close()
         self.__dict__.clear()
         self._closed = True
+        return_freed_memory()
 
     def __getattr__(self, name: str):
         if self.__dict__.get("_closed"):
