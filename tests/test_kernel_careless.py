@@ -76,3 +76,70 @@ def test_re_running_dashboard_cells_keeps_the_kernel_lean(path):
     assert last - first <= kernels.RERUN_BUDGET_MIB, (
         f"RSS {first:.0f} -> {last:.0f} MiB after {kernels.RERUNS} runs of each dashboard "
         f"cell ({detail})")
+
+
+SETUPS = {
+    "dropout": (
+        "from lecture_lib.dashboards import RegularizationDashboard\n"
+        "dash = RegularizationDashboard(n_train=1000, width=512, max_epochs=60)\n"
+        "dash.patience.value = 60\n",
+        "dash.p.value = 0.25",
+        "dash.p.value = 0.5\ndash.p.value = 0.25\n",
+        "import numpy as np\n"
+        "from lecture_lib.network import MLP\nfrom lecture_lib.optim import Adam\n"
+        "from lecture_lib.training import fit\n"
+        "net = MLP([64, 512, 10], activation='tanh', init='xavier',\n"
+        "          rng=np.random.default_rng(0), dropout=0.25)\n"
+        "fresh = fit(net, Adam(eta=dash.eta.value), dash.X_train, dash.y_train, dash.X_val,\n"
+        "            dash.y_val, epochs=60, batch_size=20, rng=np.random.default_rng(1),\n"
+        "            patience=60)\n",
+    ),
+    "training": (
+        "from lecture_lib.dashboards import TrainingExplorer\n"
+        "dash = TrainingExplorer(epochs=200, max_steps=100_000, time_limit=600.0)\n",
+        "dash.batch_size.value = 16",
+        "dash.batch_size.value = 64\ndash.batch_size.value = 16\n",
+        "from lecture_lib.explorer import make_rule\n"
+        "from lecture_lib.training import train_each\n"
+        "fresh = train_each({'Adam': make_rule('Adam', dash.eta.value, dash.beta.value,\n"
+        "                    dash.beta.value, dash.beta2.value)}, dash.data, epochs=200,\n"
+        "                   batch_size=16, seed=0)['Adam']\n",
+    ),
+}
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", list(SETUPS))
+def test_a_real_interrupt_mid_run_then_the_setting_trains_afresh(name):
+    """Kernel → Interrupt (SIGINT to the kernel) while a setting trains; moving away and back
+    trains that setting again, and its run equals a fresh one (issue 20: the dropout run went
+    on from a half-trained cached run)."""
+    import json
+    import os
+    import signal
+    import time
+
+    setup, start, revisit, reference = SETUPS[name]
+    with kernels._kernel(ROOT / "notebooks" / "x.ipynb") as (client, pid):
+        _, errors = kernels._run_code(client, setup, kernels.CELL_TIMEOUT_S)
+        assert not errors, errors
+        msg_id = client.execute(start)
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGINT)
+        while True:
+            reply = client.get_shell_msg(timeout=kernels.CELL_TIMEOUT_S)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        assert reply["content"]["status"] == "error", "the run ended before the interrupt"
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        check = ("import json\nprint(json.dumps({'interrupted': dash.interrupted, "
+                 "'readout': dash.readout.value}))")
+        out, errors = kernels._run_code(client, check, 60)
+        state = json.loads(out)
+        assert state["interrupted"] and "Interrupted" in state["readout"], state
+        code = (revisit + reference + "print(json.dumps({'trained': dash.trained, "
+                "'equal': dash.history == fresh, 'epochs': dash.history.epochs_run}))")
+        out, errors = kernels._run_code(client, code, kernels.CELL_TIMEOUT_S)
+        assert not errors, errors
+        result = json.loads(out)
+        assert result["trained"] and result["equal"] and result["epochs"] > 1, result
