@@ -226,6 +226,7 @@ def run(
         surface = SURFACES[validate.choice("surface", surface, SURFACES)]
     optimizer = validate.instance("optimizer", optimizer, Optimizer,
                                   "an optimizer of lecture_lib.optim (e.g. SGD(eta=0.1))")
+    validate.optimizer_state("optimizer", optimizer)
     steps = validate.non_negative_int("steps", steps, maximum=validate.MAX_STEPS)
     noise = validate.non_negative_float("noise", noise)
     if noise > 0:

@@ -281,6 +281,8 @@ CASES = [
     ("run start of one number", lambda: walk(start=(1.0,)), "start"),
     ("run start nan", lambda: walk(start=(math.nan, 0.0)), "start"),
     ("run optimizer a name", lambda: walk(optimizer="sgd"), "optimizer"),
+    ("run eta set to nan afterwards (was 'diverged at step 1')",
+     lambda: walk(optimizer=nan_eta_afterwards()), "optimizer.eta"),
     ("quadratic a 0", lambda: quadratic(0, 1), "a"),
     ("quadratic b nan", lambda: quadratic(1, math.nan), "b"),
     # ------------------------------------------------------------------ averaging
