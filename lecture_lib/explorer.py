@@ -34,7 +34,7 @@ from lecture_lib.network import MLP, Trace
 from lecture_lib.optim import get_rule, make_optimizer
 from lecture_lib.regularization import distance_from_start
 from lecture_lib.surfaces import SURFACES, Path, inside_part, run
-from lecture_lib.training import EXPLODE_FACTOR, History, fit
+from lecture_lib.training import History, fit
 
 #: Fixed span of the log axis of E(w_t) − E(w*): smaller gaps are drawn at its bottom.
 GAP_SPAN = (1e-10, 1e3)
@@ -148,10 +148,11 @@ def early_stopping(history: History, patience: int) -> History:
             n = epoch + 1
             return History(list(history.train_loss[:n]), list(history.val_loss[:n]),
                            list(history.train_acc[:n]), list(history.val_acc[:n]),
-                           diverged=False, stopped_early=True, stop_reason="patience")
+                           diverged=False, stopped_early=True, stop_reason="patience",
+                           threshold=history.threshold)
     return History(list(history.train_loss), list(history.val_loss), list(history.train_acc),
                    list(history.val_acc), diverged=history.diverged, stopped_early=False,
-                   stop_reason=history.stop_reason)
+                   stop_reason=history.stop_reason, threshold=history.threshold)
 
 
 class DropoutRun:
@@ -163,12 +164,11 @@ class DropoutRun:
     ``batch_size``. The weights and the dropout masks are drawn from ``default_rng(seed)``,
     the minibatch order from ``default_rng(seed + 1)``: the same settings give the same run.
 
-    :meth:`train` calls fit on the same network, optimizer and generators, so going on is
-    training on. One detail of fit is per call: its divergence threshold is
-    ``EXPLODE_FACTOR · max(1, L)`` with L the call's first minibatch loss. Every loss fit
-    compares with it is recorded; if one falls between the first call's threshold and a later
-    call's (where the two calls would decide differently), the run is retrained in one call, so
-    the history is always exactly fit's.
+    :meth:`train` calls fit on the same network, optimizer and generators with
+    ``resume=history``, so going on is training on: fit keeps the run's divergence threshold
+    and its epochs. A train call that is interrupted (``KeyboardInterrupt``, or any other
+    exception) leaves the network in the middle of an epoch; the run then goes back to its
+    seeded start, so what it holds is always a whole run of fit.
 
     Attributes
     ----------
@@ -179,6 +179,8 @@ class DropoutRun:
         slides ("GD visits more weight combinations as t increases").
     max_epochs : int
         The run ends there at the latest.
+    interrupted : bool
+        The last train call was interrupted (and the run went back to its start).
     """
 
     def __init__(
@@ -200,6 +202,7 @@ class DropoutRun:
         self._sizes = [X_train.shape[1], width, n_classes]
         self.p, self.eta, self.seed = p, eta, seed
         self.max_epochs, self.batch_size = max_epochs, batch_size
+        self.interrupted = False
         self._restart()
 
     def _restart(self) -> None:
@@ -211,18 +214,6 @@ class DropoutRun:
         self._order = np.random.default_rng(self.seed + 1)
         self.history = History()
         self.distances: list[float] = []
-        self._losses: list[float] = []  # every loss fit compared with its threshold
-        self._threshold: float | None = None  # of the first call
-        losses = self._losses  # (not self: no reference cycle keeps a dropped run's arrays)
-        for name in ("loss_and_grads", "loss"):
-            method = getattr(self.net, name)
-
-            def recording(*args, _method=method, **kwargs):
-                result = _method(*args, **kwargs)
-                losses.append(float(result[0] if isinstance(result, tuple) else result))
-                return result
-
-            setattr(self.net, name, recording)
 
     @property
     def finished(self) -> bool:
@@ -246,45 +237,30 @@ class DropoutRun:
         (``epoch`` 1-based). Returns whether any epoch was trained."""
         if self.finished or (until is not None and until(self.history)):
             return False
-        done = self.history.epochs_run
-        mark = len(self._losses)
         history = self.history
 
-        def each_epoch(_epoch: int, segment: History) -> bool:
-            for name in ("train_loss", "val_loss", "train_acc", "val_acc"):
-                getattr(history, name).append(getattr(segment, name)[-1])
+        def each_epoch(_epoch: int, history: History) -> bool:
             self.distances.append(distance_from_start(self.net.params, self._w0))
             if callback is not None:
                 callback(history.epochs_run, history, self.distances)
             return until is not None and until(history)
 
         X_train, y_train, X_val, y_val = self._data
-        segment = fit(self.net, self._optimizer, X_train, y_train, X_val, y_val,
-                      epochs=self.max_epochs - done, batch_size=self.batch_size,
-                      rng=self._order, callback=each_epoch)
-        if done == 0 and self._losses:
-            self._threshold = EXPLODE_FACTOR * max(1.0, self._losses[0])
-        elif not self._agrees(self._losses[mark:]):
-            self._restart()  # and train in one call: exactly fit's decisions
-            return self.train(until, callback)
-        if segment.diverged:
-            history.diverged, history.stop_reason = True, "diverged"
-        elif history.epochs_run >= self.max_epochs:
-            history.stop_reason = "epochs"
+        self.interrupted = False
+        try:
+            fit(self.net, self._optimizer, X_train, y_train, X_val, y_val,
+                epochs=self.max_epochs - history.epochs_run, batch_size=self.batch_size,
+                rng=self._order, callback=each_epoch, resume=history)
+        except BaseException:
+            # mid-epoch weights, Adam state and batch order: never go on from them
+            self._restart()
+            self.interrupted = True
+            raise
         if self.finished:  # nothing more to train: drop the network and Adam's state
             self.net = self._optimizer = None
         else:  # keep what training on needs, not the last pass's activations (MBs)
             self.net.trace = Trace()
         return True
-
-    def _agrees(self, losses: list[float]) -> bool:
-        """Whether fit decided on ``losses`` as the first call would have: no loss lies
-        between this call's threshold (from its first loss) and the first call's."""
-        if not losses or self._threshold is None:
-            return True
-        mine = EXPLODE_FACTOR * max(1.0, losses[0])
-        low, high = sorted((mine, self._threshold))
-        return not any(low < loss <= high for loss in losses)
 
 
 def train_dropout_net(

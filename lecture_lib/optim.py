@@ -574,7 +574,8 @@ class HeavyBall(Optimizer):
 
 
 class PrintedRate(Optimizer):
-    """:func:`printed_rate_step`: the slide's example rate η / (Δ_t ⊙ Δ_t + ε) (meets its want, over-corrects).
+    """:func:`printed_rate_step`: the slide's example rate η / (Δ_t ⊙ Δ_t + ε) (it meets the
+    slide's want and over-corrects).
 
     Parameters
     ----------

@@ -14,6 +14,7 @@ Pure numpy; every function is seeded by the generators or seeds it is given.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from lecture_lib.validate import (
     features,
     labels,
     non_negative_float,
+    non_negative_int,
     positive_float,
     positive_int,
     probability,
@@ -35,7 +37,44 @@ from lecture_lib.variance import (
     LayerStatistics,
     hidden_layer_statistics,
     mlp_with_weight_variances,
+    variance_list,
 )
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _sizes(name: str, sizes: object) -> list[int]:
+    """Layer widths d^(0..L) as a list of ints >= 1, at least two."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+        raise ValueError(f"{name} must be a list of layer widths, got {sizes!r:.60}")
+    sizes = [positive_int(f"{name}[{i}]", d) for i, d in enumerate(sizes)]
+    if len(sizes) < 2:
+        raise ValueError(f"{name} must hold at least an input and an output width, got {sizes}")
+    return sizes
+
+
+def _seeds(name: str, seeds: object) -> list[int]:
+    """Seeds as a list of ints >= 0 (an iterator is read once, here), at least one."""
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise ValueError(f"{name} must be a list of seeds (integers >= 0), got {seeds!r:.60}")
+    seeds = [non_negative_int(f"{name}[{i}]", s) for i, s in enumerate(seeds)]
+    if not seeds:
+        raise ValueError(f"{name} must hold at least one seed")
+    return seeds
+
+
+def _names(name: str, values: object, allowed) -> list[str]:
+    """A list of names from ``allowed``; one name alone is refused (a string is not a list)."""
+    if isinstance(values, str):
+        raise ValueError(f"{name} must be a list of names, e.g. [{values!r}], got the string "
+                         f"{values!r}; allowed: {', '.join(map(repr, allowed))}")
+    if not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a list of names, got {values!r:.60}")
+    values = [choice(f"{name}[{i}]", v, allowed) for i, v in enumerate(values)]
+    if not values:
+        raise ValueError(f"{name} must hold at least one name")
+    return values
+
 
 # --------------------------------------------------------------------------- spreads
 
@@ -68,7 +107,15 @@ def seed_spread(values) -> Spread:
     Spread
         ``std`` is the sample standard deviation (ddof = 1).
     """
-    values = np.asarray(values, dtype=float).ravel()
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable | np.ndarray):
+        raise ValueError(f"values must be a sequence of numbers, one per seed, got "
+                         f"{values!r:.60}")
+    if not isinstance(values, np.ndarray):
+        values = list(values)  # a generator is read once, here
+    values = np.asarray(values)
+    if values.dtype.kind not in "biuf":
+        raise ValueError(f"values must be numbers, got {values!r:.60}")
+    values = values.astype(float).ravel()
     if values.size < 2 or not np.all(np.isfinite(values)):
         raise ValueError(f"values must be at least two finite numbers, got {values!r}")
     return Spread(values, float(values.mean()), float(values.std(ddof=1)),
@@ -157,11 +204,14 @@ def init_training_curves(
     dict
         kind -> :class:`InitCurves` with ``len(seeds)`` rows and ``epochs + 1`` columns.
     """
-    X = features("X", X, width=int(sizes[0]))
-    y = labels("y", y, n_classes=int(sizes[-1]), n_rows=len(X))
+    sizes = _sizes("sizes", sizes)
+    X = features("X", X, width=sizes[0])
+    y = labels("y", y, n_classes=sizes[-1], n_rows=len(X))
     epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
     eta = positive_float("eta", eta)
-    seeds = [int(s) for s in seeds]
+    kinds = _names("kinds", kinds, INIT_CHOICES)
+    choice("activation", activation, ("tanh", "relu"))
+    seeds = _seeds("seeds", seeds)
     out = {}
     for kind in kinds:
         rows = [_curve(init_net(sizes, kind, activation=activation, seed=s, constant=constant,
@@ -177,7 +227,13 @@ def distinct_units(W: np.ndarray, *, tol: float = 1e-9) -> int:
     Two units count as copies when their incoming weights differ by at most ``tol`` times the
     largest |weight|.
     """
-    W = np.asarray(W, dtype=float)
+    W = np.asarray(W)
+    if W.dtype.kind not in "biuf" or W.ndim != 2 or W.size == 0:
+        raise ValueError(f"W must be a non-empty 2-D array of weights (column j = incoming "
+                         f"weights of unit j), got shape {W.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("W contains NaN or inf")
+    W = W.astype(float)
     scale = max(float(np.abs(W).max()), 1e-300) * non_negative_float("tol", tol)
     representatives: list[np.ndarray] = []
     for column in W.T:
@@ -209,9 +265,18 @@ def dropout_runs(
     """
     positive_int("epochs", epochs)
     positive_int("batch_size", batch_size)
+    sizes = _sizes("sizes", sizes)
+    X, X_val = features("X", X, width=sizes[0]), features("X_val", X_val, width=sizes[0])
+    y = labels("y", y, n_classes=sizes[-1], n_rows=len(X))
+    y_val = labels("y_val", y_val, n_classes=sizes[-1], n_rows=len(X_val))
+    if isinstance(ps, (str, bytes)) or not isinstance(ps, Iterable):
+        raise ValueError(f"ps must be a list of drop probabilities, got {ps!r:.60}")
+    ps = [probability(f"ps[{i}]", p) for i, p in enumerate(ps)]
+    seeds = _seeds("seeds", seeds)  # an iterator is read once, here: every p gets every seed
+    positive_float("eta", eta)
+    probability("beta", beta)
     histories, nets = {}, {}
     for p in ps:
-        probability("p", p)
         for seed in seeds:
             net = MLP(sizes, activation=activation, init="he",
                       rng=np.random.default_rng(int(seed)), dropout=p)
@@ -294,6 +359,12 @@ def layer_statistics(sizes, weight_variances, x0: np.ndarray, *, activation: str
     :class:`lecture_lib.variance.LayerStatistics`: the traces (x^(l), s^(l), delta^(l) of every
     layer, tens of MiB for wide nets) are freed when the function returns.
     """
+    sizes = _sizes("sizes", sizes)
+    x0 = features("x0", x0, width=sizes[0])
+    if delta_out is not None:
+        delta_out = features("delta_out", delta_out, width=sizes[-1])
+        if len(delta_out) != len(x0):
+            raise ValueError(f"delta_out has {len(delta_out)} rows but x0 has {len(x0)}")
     net = mlp_with_weight_variances(sizes, weight_variances, activation=activation,
                                     rng=np.random.default_rng(seed))
     net.forward(x0)
@@ -348,8 +419,13 @@ def saturation_study(X: np.ndarray, y: np.ndarray, c: float, *, depth: int = 10,
     ``delta_ratio`` the product.
     """
     X = features("X", X)
+    y = labels("y", y, n_classes=10, n_rows=len(X))
     positive_float("c", c)
-    sizes = [X.shape[1]] + [positive_int("width", width)] * positive_int("depth", depth) + [10]
+    depth = positive_int("depth", depth)
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Iterable):
+        raise ValueError(f"layers must be a list of hidden layers 1..depth, got {layers!r:.60}")
+    layers = [positive_int(f"layers[{i}]", ell, maximum=depth) for i, ell in enumerate(layers)]
+    sizes = [X.shape[1]] + [positive_int("width", width)] * depth + [10]
     net = mlp_with_weight_variances(sizes, [c / d for d in sizes[:-1]], activation="tanh",
                                     rng=np.random.default_rng(seed))
     net.loss_and_grads(X, y)
@@ -384,7 +460,16 @@ def cosine_by_layer(x0: np.ndarray, weight_variances, *, depth: int, width: int,
     ``width`` units with var(w^(l)) = ``weight_variances[l-1]``.
     """
     x0 = features("x0", x0)
-    sizes = [x0.shape[1]] + [positive_int("width", width)] * positive_int("depth", depth) + [1]
+    if len(x0) < 2:
+        raise ValueError(f"x0 must have at least 2 rows (a cosine between different inputs), "
+                         f"got {len(x0)}")
+    depth, width = positive_int("depth", depth), positive_int("width", width)
+    weight_variances = variance_list("weight_variances", weight_variances)
+    if len(weight_variances) < depth:
+        raise ValueError(f"weight_variances has {len(weight_variances)} entries but depth = "
+                         f"{depth} needs one per hidden layer, {depth}")
+    choice("activation", activation, ("tanh", "relu"))
+    sizes = [x0.shape[1]] + [width] * depth + [1]
     net = mlp_with_weight_variances(sizes, list(weight_variances)[:depth] + [1.0 / width],
                                     activation=activation, rng=np.random.default_rng(seed))
     net.forward(x0)

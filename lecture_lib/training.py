@@ -18,6 +18,11 @@ Divergence rule: training stops with ``history.diverged = True`` as soon as
 (With tanh hidden units the scores grow only linearly in the weights, so a huge η gives huge
 but finite losses: the explosion threshold catches those.) The epoch in which training
 diverged is not recorded: the history only holds completed epochs, so every entry is finite.
+
+Going on: the :class:`History` a call returns carries what the run's decisions depend on (its
+epochs and the divergence threshold fixed by the run's first minibatch), and
+``fit(..., resume=history)`` trains further epochs of the same run: with the same model,
+optimizer and ``rng``, a run trained in pieces is the run of one call, epoch for epoch.
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ from lecture_lib.optim import Optimizer
 
 #: A loss above EXPLODE_FACTOR * max(1, first minibatch loss) counts as diverged.
 EXPLODE_FACTOR = 100.0
+#: The most multiply-adds a call of fit may do (epochs x samples passed x weights; a training
+#: pass counted as three forward passes): about a minute or two of numpy on one core. With
+#: validate.MAX_STEPS on the numpy calls (minibatch steps and evaluations), it bounds the time
+#: of a call, not only its steps: one image for 999,999 epochs is 3 million calls.
+MAX_MULTIPLY_ADDS = 10**12
 
 
 @dataclass
@@ -52,6 +62,9 @@ class History:
         Training stopped by ``patience`` (early stopping).
     stop_reason : str
         ``"epochs"`` (all epochs ran), ``"patience"``, ``"callback"`` or ``"diverged"``.
+    threshold : float or None
+        The divergence threshold ``EXPLODE_FACTOR * max(1, L_1)`` of the run, fixed by its very
+        first minibatch loss L_1 (None before any step); ``fit(..., resume=history)`` keeps it.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -61,6 +74,7 @@ class History:
     diverged: bool = False
     stopped_early: bool = False
     stop_reason: str = ""
+    threshold: float | None = None
 
     @property
     def epochs_run(self) -> int:
@@ -91,6 +105,7 @@ def fit(
     callback: Callable[[int, History], bool | None] | None = None,
     patience: int | None = None,
     restore_best: bool = False,
+    resume: History | None = None,
 ) -> History:
     """Train ``model`` by minibatch SG with ``optimizer``; return the :class:`History`.
 
@@ -109,24 +124,37 @@ def fit(
     X_train, y_train, X_val, y_val : numpy.ndarray
         Training and validation inputs (rows) and integer labels.
     epochs : int
-        Maximum number of epochs, >= 1.
+        Maximum number of epochs of this call, >= 1.
     batch_size : int
         Minibatch size, >= 1.
     rng : numpy.random.Generator
         Shuffles the training set each epoch.
     callback : callable, optional
-        ``callback(epoch, history)`` after every recorded epoch (``epoch`` 0-based); returning
-        True stops training. Not called for an epoch that diverged.
+        ``callback(epoch, history)`` after every recorded epoch (``epoch`` 0-based, counted
+        from the run's start when resuming); returning True stops training. Not called for an
+        epoch that diverged.
     patience : int, optional
         Early stopping: stop when ``patience`` epochs have passed since the best validation
         loss without a better one, i.e. ``epochs_run - 1 - best_epoch == patience``.
     restore_best : bool
-        At the end, set the model's parameters to those after ``best_epoch`` (a copy is kept
-        whenever the validation loss improves).
+        At the end, set the model's parameters to those after ``best_epoch`` of this call's
+        epochs (a copy is kept whenever the validation loss improves).
+    resume : History, optional
+        Go on with the run this history describes (returned by an earlier call with the same
+        ``model``, ``optimizer`` and ``rng``): its epochs are kept and new ones appended to it
+        (the same object is returned), its divergence threshold is kept, and ``patience``
+        counts from its best epoch. A run that diverged cannot go on.
 
     Returns
     -------
     History
+        With ``resume``, that history, extended.
+
+    Notes
+    -----
+    An exception raised inside an epoch (a ``KeyboardInterrupt``, an error in ``callback``)
+    leaves the model, the optimizer and ``rng`` in the middle of that epoch: discard them, or
+    go on only from copies made after a whole epoch. The history only ever holds whole epochs.
     """
     model = validate.instance("model", model, MLP, "a lecture_lib.network.MLP")
     optimizer = validate.instance("optimizer", optimizer, Optimizer,
@@ -142,19 +170,35 @@ def fit(
     restore_best = validate.boolean("restore_best", restore_best)
     rng = validate.rng("rng", rng)
     callback = validate.optional_callable("callback", callback)
+    if resume is not None:
+        validate.instance("resume", resume, History, "a History returned by fit")
+        if resume.diverged:
+            raise ValueError("resume is a run that diverged: it cannot go on; start a new run")
     n = len(X_train)
     steps_per_epoch = -(-n // batch_size)
-    if epochs * steps_per_epoch > validate.MAX_STEPS:
+    # numpy calls per epoch: the minibatch steps and the two evaluations
+    calls = epochs * (steps_per_epoch + 2)
+    if calls > validate.MAX_STEPS:
         raise ValueError(
-            f"epochs = {epochs:,} of {steps_per_epoch:,} minibatches is more than the limit of "
-            f"{validate.MAX_STEPS:,} optimizer steps (minutes of training): use fewer epochs or "
-            "a larger batch_size"
+            f"epochs = {epochs:,} of {steps_per_epoch:,} minibatches (and 2 evaluations each) "
+            f"is {calls:,} steps, more than the limit of {validate.MAX_STEPS:,} (minutes of "
+            "training): use fewer epochs or a larger batch_size"
+        )
+    weights = sum(a * b for a, b in zip(model.sizes[:-1], model.sizes[1:]))
+    work = epochs * (3 * n + n + len(X_val)) * weights
+    if work > MAX_MULTIPLY_ADDS:
+        raise ValueError(
+            f"epochs = {epochs:,} over {n:,} training and {len(X_val):,} validation rows with "
+            f"{weights:,} weights is about {work:.1e} multiply-adds, more than the limit of "
+            f"{MAX_MULTIPLY_ADDS:.0e} (minutes of training): use fewer epochs or fewer rows"
         )
 
-    history = History()
+    history = History() if resume is None else resume
+    history.stopped_early, history.stop_reason = False, ""
+    done = history.epochs_run
     best_params = None
-    threshold = None  # set from the first minibatch loss
-    for epoch in range(epochs):
+    threshold = history.threshold  # set from the run's first minibatch loss
+    for epoch in range(done, done + epochs):
         try:
             with np.errstate(over="raise", invalid="raise", divide="raise"):
                 order = rng.permutation(n)
@@ -162,7 +206,7 @@ def fit(
                     batch = order[begin:begin + batch_size]
                     loss, grads = model.loss_and_grads(X_train[batch], y_train[batch])
                     if threshold is None:
-                        threshold = EXPLODE_FACTOR * max(1.0, loss)
+                        threshold = history.threshold = EXPLODE_FACTOR * max(1.0, loss)
                     if _exploded(loss, threshold):
                         raise DivergenceError(f"minibatch loss {loss:.3g} exploded")
                     optimizer.step(model.params, grads)

@@ -81,7 +81,8 @@ def momentum_eta_limit(beta, curvature: float) -> np.ndarray:
 
     At β = 0 this is GD's 2/λ; the root z = -1 of z² - (1 + β - η(1-β)λ) z + β sets it.
     """
-    beta = np.asarray(beta, dtype=float)
+    beta = _betas("beta", beta)
+    curvature = validate.positive_float("curvature", curvature)
     return 2.0 * (1.0 + beta) / ((1.0 - beta) * curvature)
 
 
@@ -103,6 +104,10 @@ def tuned_momentum(mu: float, L: float) -> tuple[float, float, float]:
     -------
     eta, beta, rate : float
     """
+    mu, L = validate.positive_float("mu", mu), validate.positive_float("L", L)
+    if mu > L:
+        raise ValueError(f"mu must be <= L (the smallest and the largest curvature), got "
+                         f"mu = {mu:g} > L = {L:g}")
     kappa = L / mu
     rate = (np.sqrt(kappa) - 1.0) / (np.sqrt(kappa) + 1.0)
     beta = rate**2
@@ -124,9 +129,19 @@ def momentum_map(
         Shape (len(betas), len(etas)).
     """
     steps = validate.positive_int("steps", steps, maximum=validate.MAX_STEPS)
-    eta = np.asarray(etas, dtype=float)[None, :, None]
-    beta = np.asarray(betas, dtype=float)[:, None, None]
-    lam = np.asarray(curvatures, dtype=float)
+    etas = _positive_numbers("etas", etas)
+    betas = _betas("betas", betas)
+    curvatures = _positive_numbers("curvatures", curvatures)
+    start = validate.numbers("start", start)
+    if start.shape != curvatures.shape:
+        raise ValueError(f"start must hold one coordinate per curvature ({curvatures.size}), "
+                         f"got shape {start.shape}")
+    # w, v and two temporaries of shape (betas, etas, curvatures), float64
+    validate.array_size("betas x etas x curvatures (4 arrays)",
+                        (4, betas.size, etas.size, curvatures.size))
+    eta = etas.ravel()[None, :, None]
+    beta = betas.ravel()[:, None, None]
+    lam = curvatures.ravel()
     w = np.broadcast_to(np.asarray(start, dtype=float), (beta.shape[0], eta.shape[1], lam.size))
     w, v = w.copy(), np.zeros_like(w)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -281,8 +296,21 @@ def train_many(
     batch_size = validate.positive_int("batch_size", batch_size)
     beta2 = validate.probability("beta2", beta2)
     eps = validate.positive_float("eps", eps)
-    etas, seeds, betas = np.broadcast_arrays(
-        np.asarray(etas, dtype=float), np.asarray(seeds), np.asarray(beta, dtype=float))
+    for name, value in (("etas", etas), ("seeds", seeds), ("beta", beta)):
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf" or array.size == 0:
+            raise ValueError(f"{name} must be a number or a non-empty sequence of numbers, got "
+                             f"{value!r:.60}")
+    if not np.all(np.asarray(seeds) == np.round(np.asarray(seeds))) or np.any(
+            np.asarray(seeds) < 0):
+        raise ValueError(f"every seed must be an integer >= 0, got {seeds!r:.60}")
+    try:
+        etas, seeds, betas = np.broadcast_arrays(
+            np.asarray(etas, dtype=float), np.asarray(seeds), np.asarray(beta, dtype=float))
+    except ValueError:
+        raise ValueError("etas, seeds and beta must be scalars or sequences of one length, got "
+                         f"shapes {np.shape(etas)}, {np.shape(seeds)} and {np.shape(beta)}"
+                         ) from None
     etas, seeds, betas = etas.ravel(), seeds.ravel().astype(int), betas.ravel()
     K = len(etas)
     rules = [rule] * K if isinstance(rule, str) else list(rule)
@@ -294,7 +322,12 @@ def train_many(
         raise ValueError(f"every eta must be a finite number > 0, got {etas!r}")
     if not np.all((betas >= 0) & (betas < 1)):
         raise ValueError(f"every beta must satisfy 0 <= beta < 1, got {betas!r}")
-    validate.array_size("networks", (K, 64 * 64 + 64 * 10))
+    # per network: the initial, current and gradient weights and two running averages, and per
+    # minibatch its inputs, hidden outputs and their δ (64 wide) and the scores (10 wide, 3 ways)
+    weights = 64 * 64 + 64 + 64 * 10 + 10
+    per_network = 5 * weights + min(batch_size, len(splits.X_train)) * (3 * 64 + 3 * 10)
+    validate.array_size("networks (etas x seeds)", (K, per_network),
+                        itemsize=np.dtype(dtype).itemsize)
     groups = {r: np.flatnonzero([x == r for x in rules]) for r in dict.fromkeys(rules)}
     if len(groups) == 1:
         groups = {rules[0]: slice(None)}
@@ -371,7 +404,7 @@ def lr_sweep(rule: str, splits, etas, seeds, *, epochs: int, batch_size: int = 6
     numpy.ndarray
         Shape (len(etas), len(seeds)); inf where the run diverged.
     """
-    etas, seeds = np.asarray(etas, dtype=float), np.asarray(seeds)
+    etas, seeds = _positive_numbers("etas", etas), np.asarray(seeds)
     grid_eta, grid_seed = (a.ravel() for a in np.meshgrid(etas, seeds, indexing="ij"))
     curves = train_many(rule, splits, etas=grid_eta, seeds=grid_seed, beta=beta, epochs=epochs,
                         batch_size=batch_size, record="final", **hyper)
@@ -392,10 +425,45 @@ def lr_sweeps(configs: dict, splits, etas, seeds, *, epochs: int, batch_size: in
     dict
         Name → final training losses of shape (len(etas), len(seeds)); inf where diverged.
     """
+    if not isinstance(configs, dict) or not configs:
+        raise ValueError(f"configs must be a non-empty dict name -> (rule, beta), got "
+                         f"{configs!r:.60}")
+    for name, config in configs.items():
+        if not isinstance(config, tuple) or len(config) != 2:
+            raise ValueError(f"configs[{name!r}] must be a pair (rule, beta), e.g. "
+                             f"('momentum', 0.9), got {config!r:.60}")
+        validate.choice(f"configs[{name!r}] rule", config[0], RULES)
+        validate.probability(f"configs[{name!r}] beta", config[1])
     return {name: lr_sweep(rule, splits, etas, seeds, epochs=epochs, batch_size=batch_size,
                            beta=beta, **hyper) for name, (rule, beta) in configs.items()}
 
 
 def best_eta(etas, losses: np.ndarray) -> float:
-    """The η of ``etas`` with the smallest median loss over seeds (rows of ``losses``)."""
-    return float(np.asarray(etas, dtype=float)[int(np.argmin(np.median(losses, axis=1)))])
+    """The η of ``etas`` with the smallest median loss over seeds (rows of ``losses``; inf
+    marks a run that diverged, as :func:`lr_sweep` returns it)."""
+    etas = _positive_numbers("etas", etas)
+    losses = np.asarray(losses)
+    if losses.dtype.kind not in "biuf" or losses.ndim != 2 or losses.shape[0] != etas.size:
+        raise ValueError(f"losses must be numbers of shape (len(etas), seeds) = ({etas.size}, "
+                         f"...), got shape {losses.shape}")
+    if losses.shape[1] == 0 or np.any(np.isnan(losses)):
+        raise ValueError("losses must hold a loss per seed and no NaN (inf marks a divergence)")
+    return float(etas[int(np.argmin(np.median(losses, axis=1)))])
+
+
+def _positive_numbers(name: str, values: object) -> np.ndarray:
+    """A non-empty 1-D float array of finite numbers > 0 (a sequence or one number)."""
+    values = validate.numbers(name, np.atleast_1d(values))
+    if values.ndim != 1 or np.any(values <= 0):
+        raise ValueError(f"{name} must be numbers > 0 (a number or a 1-D sequence), got "
+                         f"{values!r:.60}")
+    return values
+
+
+def _betas(name: str, values: object) -> np.ndarray:
+    """β as a float array with 0 <= β < 1 everywhere (one number or a sequence)."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf" or array.size == 0 or not np.all(
+            (array >= 0) & (array < 1)):
+        raise ValueError(f"{name} must be numbers with 0 <= {name} < 1, got {values!r:.60}")
+    return array.astype(float)

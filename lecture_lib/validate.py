@@ -200,3 +200,4 @@ def labels(name: str, y: object, *, n_classes: int, n_rows: int | None = None) -
             f"got values from {y.min()} to {y.max()}"
         )
     return y.astype(int, copy=False)
+

@@ -18,12 +18,16 @@ with E(phi'^2) ~ 1 for tanh with small scores and 1/2 for ReLU; var(w) = 1/d^(l)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from lecture_lib import validate
 from lecture_lib.init import he_variance
 from lecture_lib.network import MLP, affine, backprop
+
+ACTIVATIONS = ("tanh", "relu")
 
 # The one threshold of "saturated" (notebook 01's figures and table, the dashboard, the studies):
 # |tanh(s)| > 0.99 means tanh'(s) < 0.02, so the unit's own weights get almost no gradient
@@ -78,6 +82,28 @@ def relu_second_moment(var_s: float) -> float:
     return 0.5 * var_s
 
 
+def variance_list(name: str, values: object) -> list[float]:
+    """A non-empty list of finite numbers >= 0 (per-layer variances), from any sequence or
+    iterable; a string is refused (it is not a list of numbers)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a list of variances (numbers >= 0), got {values!r:.60}")
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} must hold at least one variance, got an empty list")
+    return [validate.non_negative_float(f"{name}[{i}]", v) for i, v in enumerate(values)]
+
+
+def width_list(name: str, values: object, *, at_least: int) -> list[int]:
+    """A list of layer widths (ints >= 1) with at least ``at_least`` entries."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a list of layer widths, got {values!r:.60}")
+    values = [validate.positive_int(f"{name}[{i}]", d) for i, d in enumerate(values)]
+    if len(values) < at_least:
+        raise ValueError(f"{name} has {len(values)} entries but needs at least {at_least}: "
+                         "d^(0), d^(1), ... one more than there are weight layers")
+    return values
+
+
 def predicted_forward_variance(
     var_x0: float, widths, weight_variances, activation: str
 ) -> np.ndarray:
@@ -94,6 +120,10 @@ def predicted_forward_variance(
     activation : {"tanh", "relu"}
         For tanh the prediction is also that of var(x^(l)) (tanh' ~ 1).
     """
+    var_x0 = validate.non_negative_float("var_x0", var_x0)
+    weight_variances = variance_list("weight_variances", weight_variances)
+    widths = width_list("widths", widths, at_least=len(weight_variances) + 1)
+    activation = validate.choice("activation", activation, ACTIVATIONS)
     second_moment = var_x0  # E((x^(0))^2) = var(x^(0)) for mean-shifted inputs
     predicted = []
     for ell, var_w in enumerate(weight_variances, start=1):
@@ -111,6 +141,10 @@ def predicted_backward_variance(
     ``widths`` = d^(0..L) and ``weight_variances`` = var(w^(1..L)); the result is indexed so
     that entry l-1 is layer l.
     """
+    var_delta_last = validate.non_negative_float("var_delta_last", var_delta_last)
+    weight_variances = variance_list("weight_variances", weight_variances)
+    widths = width_list("widths", widths, at_least=len(weight_variances) + 1)
+    activation = validate.choice("activation", activation, ACTIVATIONS)
     n_layers = len(weight_variances)
     derivative_second_moment = 1.0 if activation == "tanh" else 0.5
     predicted = np.empty(n_layers)
@@ -128,14 +162,15 @@ def mlp_with_weight_variances(sizes, variances, *, activation: str, rng: np.rand
     For var(w^(l)) = c / d^(l-1) pass ``[c / d for d in sizes[:-1]]``; Xavier is
     ``[2 / (a + b) for a, b in zip(sizes[:-1], sizes[1:])]``.
     """
+    variances = variance_list("variances", variances)
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+        raise ValueError(f"sizes must be a list of layer widths, got {sizes!r:.60}")
+    sizes = list(sizes)
+    if len(variances) != len(sizes) - 1:
+        raise ValueError(f"variances must hold one variance per weight layer ({len(sizes) - 1} "
+                         f"for sizes {sizes}), got {len(variances)}")
     net = MLP(sizes, activation=activation, init="normal", variance=1.0, rng=rng)
-    if len(variances) != net.n_layers:
-        raise ValueError(
-            f"need one variance per weight layer ({net.n_layers}), got {len(variances)}"
-        )
     for W, var_w in zip(net.weights, variances):
-        if not np.isfinite(var_w) or var_w < 0:
-            raise ValueError(f"weight variances must be finite numbers >= 0, got {var_w!r}")
         W *= np.sqrt(var_w)
     return net
 

@@ -1,9 +1,11 @@
-"""What a careless student types, at every public entry point of the core: each bad input is a
-ValueError that names the parameter, raised before any work (well under a second, CPU time).
+"""What a careless student types, at every public entry point of the core and of the analysis
+helpers the notebooks call (variance, tuning, studies, the quiz): each bad input is a ValueError
+that names the parameter, raised before any work (well under a second, CPU time).
 
 One table, one row per case: (id, the call, the parameter name the message must contain).
 Resource requests (gigabytes, hours) are refused here too, before allocating or looping.
-The dashboards' constructors are checked in their own test files.
+The dashboards' constructors are checked in their own test files, their controls in
+tests/test_dashboards_careless.py.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from lecture_lib.averaging import (
     weight_of_last,
 )
 from lecture_lib.checks import numerical_gradient
+from lecture_lib.dashboards.quiz import Question, Quiz
 from lecture_lib.data import gaussian_inputs, load_digits, spirals
 from lecture_lib.init import init_weights
 from lecture_lib.minibatch import (
@@ -56,8 +59,30 @@ from lecture_lib.regularization import (
     thinned_weights,
     training_score_mean,
 )
+from lecture_lib.studies import (
+    cosine_by_layer,
+    distinct_units,
+    dropout_runs,
+    init_training_curves,
+    layer_statistics,
+    saturation_study,
+    seed_spread,
+)
 from lecture_lib.surfaces import quadratic, run
 from lecture_lib.training import digits_net, fit
+from lecture_lib.tuning import (
+    best_eta,
+    lr_sweeps,
+    momentum_eta_limit,
+    momentum_map,
+    train_many,
+    tuned_momentum,
+)
+from lecture_lib.variance import (
+    mlp_with_weight_variances,
+    predicted_backward_variance,
+    predicted_forward_variance,
+)
 
 #: "Well under a second": the budget for refusing, in CPU seconds of this process.
 REFUSAL_CPU_S = 0.25
@@ -98,6 +123,42 @@ def walk(surface="ravine", **changes):
 
 def step(params, grads):
     return SGD(0.1).step(params, grads)
+
+
+def nan_eta_afterwards():
+    optimizer = SGD(0.1)
+    optimizer.eta = math.nan
+    return optimizer
+
+
+DIGITS = load_digits(seed=0)
+DX, DY = DIGITS.X_train[:40], DIGITS.y_train[:40]
+X16 = rng(3).standard_normal((5, 16))
+
+
+def question(**changes):
+    options = {"prompt": "?", "options": ("a", "b"), "answer": 0, "explanation": "a"} | changes
+    return Question(**options)
+
+
+def forward_variance(**changes):
+    options = {"var_x0": 1.0, "widths": [4, 4, 4], "weight_variances": [0.25, 0.25],
+               "activation": "tanh"} | changes
+    return predicted_forward_variance(**options)
+
+
+def curves(**changes):
+    options = {"X": DX, "y": DY, "sizes": [64, 8, 10], "kinds": ["xavier"],
+               "activation": "tanh", "seeds": [0], "epochs": 1, "batch_size": 20,
+               "eta": 0.1} | changes
+    X, y, sizes, kinds = (options.pop(k) for k in ("X", "y", "sizes", "kinds"))
+    return init_training_curves(X, y, sizes, kinds, **options)
+
+
+def drop_runs(**changes):
+    options = {"ps": [0.0, 0.5], "seeds": [0], "epochs": 1, "batch_size": 20} | changes
+    ps = options.pop("ps")
+    return dropout_runs(DX, DY, DX, DY, [64, 8, 10], ps, **options)
 
 
 def variance(**changes):
@@ -220,6 +281,8 @@ CASES = [
     ("run start of one number", lambda: walk(start=(1.0,)), "start"),
     ("run start nan", lambda: walk(start=(math.nan, 0.0)), "start"),
     ("run optimizer a name", lambda: walk(optimizer="sgd"), "optimizer"),
+    ("run eta set to nan afterwards (was 'diverged at step 1'): refused at the assignment",
+     lambda: walk(optimizer=nan_eta_afterwards()), "eta"),
     ("quadratic a 0", lambda: quadratic(0, 1), "a"),
     ("quadratic b nan", lambda: quadratic(1, math.nan), "b"),
     # ------------------------------------------------------------------ averaging
@@ -289,11 +352,91 @@ CASES = [
     ("numerical_gradient of a float", lambda: numerical_gradient(lambda: 0.0, 1.5), "w"),
     ("numerical_gradient h 0", lambda: numerical_gradient(lambda: 0.0, np.zeros(2), h=0.0), "h"),
     ("numerical_gradient f a number", lambda: numerical_gradient(0.0, np.zeros(2)), "f"),
+    # ------------------------------------------------------------------ over the limits
+    ("fit one image for 999,999 epochs (was 100 s)",
+     lambda: train(X_train=X[:1], y_train=Y[:1], epochs=999_999, batch_size=1), "epochs"),
+    ("fit 10**12 multiply-adds", lambda: fit(MLP([4, 2000, 2000, 3], rng=rng()), SGD(0.1),
+                                             np.zeros((5000, 4)), np.zeros(5000, int), X, Y,
+                                             epochs=200, batch_size=5000, rng=rng()), "epochs"),
+    ("fit eta set to nan afterwards (was 'diverged'): refused at the assignment",
+     lambda: train(optimizer=nan_eta_afterwards()), "eta"),
+    ("momentum_map 5000 x 5000 (was 1.9 GiB)",
+     lambda: momentum_map(np.logspace(-3, 1, 5000), np.linspace(0, .99, 5000), steps=2),
+     "betas x etas"),
+    ("train_many 25,000 seeds (was MemoryError)",
+     lambda: train_many("SGD", DIGITS, etas=0.1, seeds=np.arange(25_000), epochs=1),
+     "networks"),
+    # ------------------------------------------------------------------ variance (helpers)
+    ("predicted_forward sigmoid (was ReLU)", lambda: forward_variance(activation="sigmoid"),
+     "activation"),
+    ("predicted_forward var_x0 -1 (was negative)", lambda: forward_variance(var_x0=-1.0),
+     "var_x0"),
+    ("predicted_forward too few widths (was IndexError)",
+     lambda: forward_variance(widths=[4, 4]), "widths"),
+    ("predicted_backward no layers (was IndexError)",
+     lambda: predicted_backward_variance(1.0, [64, 10], [], "tanh"), "weight_variances"),
+    ("predicted_backward variance nan",
+     lambda: predicted_backward_variance(1.0, [4, 4], [math.nan], "tanh"),
+     "weight_variances[0]"),
+    ("mlp_with_weight_variances strings",
+     lambda: mlp_with_weight_variances([4, 3], "0.5", activation="tanh", rng=rng()),
+     "variances"),
+    ("mlp_with_weight_variances a generator of strings",
+     lambda: mlp_with_weight_variances([4, 3], (str(v) for v in [0.5]), activation="tanh",
+                                       rng=rng()), "variances[0]"),
+    ("mlp_with_weight_variances one too many",
+     lambda: mlp_with_weight_variances([4, 3], [0.5, 0.5], activation="tanh", rng=rng()),
+     "variances"),
+    # ------------------------------------------------------------------ tuning (helpers)
+    ("tuned_momentum mu > L (was a negative rate)", lambda: tuned_momentum(20, 1), "mu"),
+    ("tuned_momentum mu 0 (was ZeroDivisionError)", lambda: tuned_momentum(0, 20), "mu"),
+    ("momentum_eta_limit beta 1 (was inf)", lambda: momentum_eta_limit(1.0, 20), "beta"),
+    ("momentum_eta_limit curvature 0", lambda: momentum_eta_limit(0.5, 0), "curvature"),
+    ("best_eta NaN row (was its eta)",
+     lambda: best_eta([0.1, 1], [[math.nan, math.nan], [.5, .6]]), "losses"),
+    ("best_eta losses of another shape", lambda: best_eta([0.1, 1], [[0.5, 0.6]]), "losses"),
+    ("momentum_map eta nan (was NaN)", lambda: momentum_map([0.1, math.nan], [0.5]), "etas"),
+    ("momentum_map beta 1", lambda: momentum_map([0.1], [1.0]), "betas"),
+    ("lr_sweeps config a string (was a raw error)",
+     lambda: lr_sweeps({"SGD": "SGD"}, DIGITS, [0.1], [0], epochs=1), "configs['SGD']"),
+    ("lr_sweeps rule nope",
+     lambda: lr_sweeps({"x": ("nope", 0.0)}, DIGITS, [0.1], [0], epochs=1),
+     "configs['x'] rule"),
+    ("train_many seed -1", lambda: train_many("SGD", DIGITS, etas=0.1, seeds=[-1], epochs=1),
+     "seed"),
+    # ------------------------------------------------------------------ studies (helpers)
+    ("cosine_by_layer one row (was NaN)",
+     lambda: cosine_by_layer(X16[:1], [2 / 16] * 3, depth=3, width=16), "x0"),
+    ("cosine_by_layer 3 variances for depth 10 (said 'got 4')",
+     lambda: cosine_by_layer(X16, [2 / 16] * 3, depth=10, width=16), "weight_variances"),
+    ("init_training_curves kinds 'xavier' (said 'got x')", lambda: curves(kinds="xavier"),
+     "kinds"),
+    ("init_training_curves kind kaiming", lambda: curves(kinds=["kaiming"]), "kinds[0]"),
+    ("init_training_curves seed -1", lambda: curves(seeds=[-1]), "seeds[0]"),
+    ("layer_statistics wrong-width x0 (named X)",
+     lambda: layer_statistics([4, 3, 2], [0.5, 0.5], np.ones((3, 5)), activation="tanh",
+                              seed=0), "x0"),
+    ("saturation_study layer 5 of depth 3 (was KeyError)",
+     lambda: saturation_study(DX, DY, 1.0, depth=3, width=8, layers=(1, 5)), "layers[1]"),
+    ("seed_spread of strings", lambda: seed_spread(["a", "b"]), "values"),
+    ("seed_spread of one value", lambda: seed_spread([1.0]), "values"),
+    ("distinct_units no columns (was a raw error)", lambda: distinct_units(np.zeros((64, 0))),
+     "W"),
+    ("dropout_runs p 1", lambda: drop_runs(ps=[0.0, 1.0]), "ps[1]"),
+    ("dropout_runs seed 1.5", lambda: drop_runs(seeds=[1.5]), "seeds[0]"),
+    # ------------------------------------------------------------------ the quiz
+    ("Question answer 1.5 (was unanswerable)", lambda: question(answer=1.5), "answer"),
+    ("Question answer True", lambda: question(answer=True), "answer"),
+    ("Question options a string", lambda: question(options="ab"), "options"),
+    ("Question one option", lambda: question(options=("a",)), "options"),
+    ("Quiz of one Question (was a raw error)", lambda: Quiz(question()), "questions"),
+    ("Quiz of strings", lambda: Quiz(["what?"]), "questions[0]"),
+    ("Quiz title 3 (was a raw error)", lambda: Quiz([question()], title=3), "title"),
 ]
 
 
 def test_the_table_is_large_and_names_are_unique():
-    assert len(CASES) >= 80
+    assert len(CASES) >= 190
     assert len({case[0] for case in CASES}) == len(CASES)
 
 
@@ -306,3 +449,12 @@ def test_bad_input_is_a_value_error_naming_the_parameter_at_once(call, parameter
     named = re.search(rf"(?<![\w.]){re.escape(parameter)}(?!\w)", str(info.value))
     assert named, f"the message does not name {parameter!r}: {info.value}"
     assert cpu < REFUSAL_CPU_S, f"refused after {cpu:.2f} s of CPU: the check came after work"
+
+
+def test_iterators_are_read_once_and_used_whole():
+    """Issue 20's silently wrong iterators: seeds=iter(...) gave the runs of the first p only;
+    a generator of values was a raw numpy error. Both are read once, at the top."""
+    histories, _ = drop_runs(seeds=iter(range(2)))
+    assert sorted(histories) == [(0.0, 0), (0.0, 1), (0.5, 0), (0.5, 1)]
+    spread = seed_spread(v for v in [1.0, 2.0, 3.0])
+    assert spread.mean == 2.0 and spread.std == 1.0

@@ -84,32 +84,32 @@ def test_a_run_that_goes_on_is_fit_with_patience(digits, p, eta):
     assert run.finished and run.net is None  # the state is dropped at the end
 
 
-def test_a_run_that_cannot_go_on_exactly_is_retrained(digits):
-    """Where a later fit call would judge divergence differently (its threshold comes from
-    its own first loss), the run is trained again in one call: still fit's history."""
-    run = DropoutRun(digits.X_train[:100], digits.y_train[:100], digits.X_val, digits.y_val,
-                     p=0.5, eta=1e-2, width=SMALL["width"], max_epochs=SMALL["epochs"],
-                     batch_size=SMALL["batch_size"], seed=SMALL["seed"])
+def test_a_run_patches_no_method_and_an_interrupted_run_starts_again(digits):
+    """Going on is fit's own (``resume``): the network's methods are the class's. A
+    KeyboardInterrupt inside a fit callback, mid-run, sends the run back to its seeded start,
+    so trained on afterwards it is exactly a run that was never interrupted."""
+    options = dict(p=0.5, eta=1e-2, width=SMALL["width"], max_epochs=SMALL["epochs"],
+                   batch_size=SMALL["batch_size"], seed=SMALL["seed"])
+    data = (digits.X_train[:100], digits.y_train[:100], digits.X_val, digits.y_val)
+    run = DropoutRun(*data, **options)
+    assert not {"loss", "loss_and_grads"} & set(vars(run.net))
+
     run.train(until=stops(1))
-    first_net = run.net
-    run._agrees = lambda losses: False  # as if a loss fell between the two thresholds
+    first = run.history.epochs_run
+    assert first < SMALL["epochs"] - 2
+
+    def interrupt(epoch, history, distances):
+        if epoch == first + 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run.train(callback=interrupt)
+    assert run.interrupted and run.history.epochs_run == 0 and run.distances == []
     run.train(until=stops(8))
-    assert run.net is not first_net  # a new network, trained in one call
+    fresh = DropoutRun(*data, **options)
+    fresh.train(until=stops(8))
+    assert run.history == fresh.history and run.distances == fresh.distances
     assert early_stopping(run.history, 8) == fit_with_patience(digits, 0.5, 1e-2, 8)
-    assert len(run.distances) == run.history.epochs_run
-
-
-def test_thresholds_agree_unless_a_loss_lies_between_them():
-    """fit's threshold is 100 · max(1, first minibatch loss) per call: a later call decides
-    like the first one unless one of its losses lies between the two thresholds."""
-    run = DropoutRun.__new__(DropoutRun)
-    run._threshold = 100 * 2.3  # the first call's first minibatch loss was 2.3
-    assert not run._agrees([0.5, 0.4, 150.0])  # threshold 100: 150 stops only this call
-    assert run._agrees([0.5, 0.4, 99.0])  # below both thresholds
-    assert run._agrees([0.5, 1e6])  # above both: both calls stop there
-    assert not run._agrees([3.0, 240.0])  # threshold 300: 240 stops only the first call
-    assert run._agrees([3.0, 229.0])
-    assert run._agrees([2.3, 229.0, 231.0])  # the same threshold: always the same decision
 
 
 def test_distances_are_the_weights_distance_after_each_epoch(digits):

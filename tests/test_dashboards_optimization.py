@@ -38,6 +38,11 @@ def test_the_dashboards_offer_the_slides_four_rules():
 # ================================================================ surface explorer
 
 
+class Another(SurfaceExplorer):
+    """A second explorer that does not replace the module's (a new dashboard closes the
+    previous one of its class)."""
+
+
 @pytest.fixture(scope="module")
 def surf():
     return SurfaceExplorer(steps=200)
@@ -220,7 +225,7 @@ def test_switching_back_to_a_surface_draws_the_same_picture(explorer):
         explorer.surface.value = name
     explorer.surface.value = "ravine"
     assert check_surface(explorer) == first
-    fresh = SurfaceExplorer(steps=200)
+    fresh = Another(steps=200)  # another class: the module's explorer stays open
     assert bytes(fresh.image.value) == first
 
 

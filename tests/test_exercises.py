@@ -233,7 +233,7 @@ def test_reference_solutions_pass_every_check(executed, name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_otter_run_grades_solutions_full_marks_and_unanswered_zero(built, name, tmp_path):
-    """The grading path of docs/exercises.md: exercises/grade_folder.py runs otter run on a folder."""
+    """docs/exercises.md's grading path: exercises/grade_folder.py runs otter run on a folder."""
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     shutil.copy(built[name]["solved"], submissions / "alice.ipynb")  # renamed, as students do

@@ -55,6 +55,11 @@ class Toy(Dashboard):
         self.go.on_click(lambda _button: self.events.append(("go", None)))
 
 
+class OtherToy(Toy):
+    """Another kind: making one does not close the Toy (a new dashboard closes the previous
+    one of its class)."""
+
+
 def test_controls_are_found_in_the_tree_and_in_attributes_and_only_controls():
     labels = sorted(label for label, _ in sweep_module.controls(Toy()))
     assert labels == ["extra[k]", "flag", "go", "mode", "n", "x"]
@@ -62,7 +67,7 @@ def test_controls_are_found_in_the_tree_and_in_attributes_and_only_controls():
 
 def test_sweep_moves_every_control_through_its_range_and_back():
     toy = Toy()
-    namespace = {"toy": toy, "same": toy, "_hidden": Toy(), "number": 3}
+    namespace = {"toy": toy, "same": toy, "_hidden": OtherToy(), "number": 3}
     report = sweep_module.sweep(namespace, grid=5)
     assert list(report) == ["Toy (toy)"], "one entry per dashboard object, private names skipped"
     controls = report["Toy (toy)"]["controls"]

@@ -217,3 +217,77 @@ def test_train_each_same_start_same_batches():
     assert histories["a"].val_loss != histories["c"].val_loss
     assert seen == ["a", "a", "b", "b", "c", "c"]
     assert [p.tolist() for p in digits_net(3).params] == [p.tolist() for p in digits_net(3).params]
+
+
+def pieces(sizes, **kw):
+    """Run fit in pieces of ``sizes`` epochs with ``resume``; one model, optimizer and rng."""
+    model, optimizer, rng = tiny_model(), kw.pop("optimizer"), np.random.default_rng(0)
+    history = None
+    for epochs in sizes:
+        history = fit(model, optimizer, *tiny_set(), epochs=epochs, batch_size=8, rng=rng,
+                      resume=history, **kw)
+        if history.diverged:
+            break
+    return history, model
+
+
+@pytest.mark.parametrize("sizes", [(1,) * 12, (3, 1, 5, 3), (12,)])
+def test_a_run_trained_in_pieces_is_one_call_of_fit(sizes):
+    one, model = pieces((12,), optimizer=Momentum(0.3, beta=0.9))
+    split, split_model = pieces(sizes, optimizer=Momentum(0.3, beta=0.9))
+    assert split == one
+    for a, b in zip(model.params, split_model.params, strict=True):
+        assert np.array_equal(a, b)
+
+
+def forgetful_epochs(eta, n=30):
+    """Epochs of a run trained one epoch per call of fit WITHOUT ``resume``: each call fixes
+    its own threshold from its own first loss."""
+    model, optimizer, rng = tiny_model(), SGD(eta), np.random.default_rng(0)
+    for done in range(n):
+        if fit(model, optimizer, *tiny_set(), epochs=1, batch_size=8, rng=rng).diverged:
+            return done
+    return n
+
+
+def near_threshold_eta():
+    """An SGD step size whose run on the tiny set diverges by the threshold after some whole
+    epochs, where calls that forgot the run's threshold decide otherwise (a loss lies between
+    the run's threshold and a later call's own). Found by scanning, so the test keeps its
+    point if the network changes."""
+    for eta in np.geomspace(1.0, 20.0, 30):
+        history, _ = pieces((30,), optimizer=SGD(float(eta)))
+        if (history.diverged and history.epochs_run >= 1
+                and forgetful_epochs(float(eta)) != history.epochs_run):
+            return float(eta), history
+    pytest.fail("no step size diverges after some epochs by the run's threshold only")
+
+
+def test_a_run_near_the_divergence_threshold_trained_in_pieces_is_one_call():
+    eta, one = near_threshold_eta()
+    split, _ = pieces((1,) * 30, optimizer=SGD(eta))
+    assert split == one and split.diverged and split.epochs_run == one.epochs_run
+    assert split.threshold == one.threshold
+
+
+def test_resume_refuses_a_diverged_run_and_keeps_the_threshold():
+    eta, diverged = near_threshold_eta()
+    with pytest.raises(ValueError, match="resume"):
+        fit(tiny_model(), SGD(eta), *tiny_set(), epochs=1, batch_size=8,
+            rng=np.random.default_rng(0), resume=diverged)
+    history = fit_tiny(epochs=2)
+    threshold = history.threshold
+    assert threshold == pytest.approx(100 * max(1.0, threshold / 100))
+    fit(tiny_model(), SGD(0.1), *tiny_set(), epochs=1, batch_size=8,
+        rng=np.random.default_rng(0), resume=history)
+    assert history.threshold == threshold and history.epochs_run == 3
+
+
+def test_patience_counts_from_the_best_epoch_of_the_whole_run():
+    one = fit_tiny(model=tiny_model(), optimizer=SGD(0.5), epochs=40, patience=3)
+    model, optimizer, rng = tiny_model(), SGD(0.5), np.random.default_rng(0)
+    history = None
+    while history is None or not (history.stopped_early or history.epochs_run >= 40):
+        history = fit(model, optimizer, *tiny_set(), epochs=1, batch_size=8, rng=rng,
+                      patience=3, resume=history)
+    assert history == one

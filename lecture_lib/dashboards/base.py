@@ -7,19 +7,36 @@ ipywidgets 8.1). :class:`Picture` instead writes ``<img alt="..." src="data:imag
 into a ``widgets.HTML``; the dashboard's :meth:`Dashboard.describe` states the numbers the
 picture shows, and :meth:`Dashboard.show` sets picture and text together on every redraw, so a
 screen reader reading the image reads what is drawn now.
+
+Re-running a cell must not cost memory: a new dashboard of a kind (its class) replaces the
+previous one of that kind in the kernel. The old one is closed (:meth:`Dashboard.close`): its
+widgets are closed (the widget registry drops them), and its figure, caches and data are
+released; what IPython's output history still holds of it is an empty shell.
+
+A control set from code to a value it cannot take (``dashboard.c.value = float("nan")``,
+``surface.value = "bowl"``) is refused at the control, with one line that names it and the
+allowed values, and keeps its last good value: nothing is computed with the bad value.
 """
 
 from __future__ import annotations
 
 import base64
+import ctypes
+import ctypes.util
+import functools
+import gc
 import html
+import math
 import struct
+import sys
+import weakref
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 from threadpoolctl import ThreadpoolController
 
+from lecture_lib.dashboards.style import fmt
 from lecture_lib.plots import rgba_to_png
 
 # A redraw multiplies small matrices. OpenBLAS's threads then cost more than they save, and when
@@ -100,7 +117,106 @@ class Picture:
         )
 
 
-class Dashboard:
+def widget_tree(root) -> list[widgets.Widget]:
+    """Every widget reachable from ``root`` (a widget, or a dict, list or tuple of them): the
+    children of boxes and the widgets held in traits (a control's ``layout`` and ``style``)."""
+    found: dict[int, widgets.Widget] = {}
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, widgets.Widget) and id(item) not in found:
+            found[id(item)] = item
+            stack.extend(getattr(item, name, None) for name in item.keys
+                         if name not in ("value", "options"))
+    return list(found.values())
+
+
+def _allowed(widget) -> tuple[object, str] | None:
+    """(what a value must satisfy, the allowed values in words) of a control that can be
+    given a value it cannot show, or None."""
+    if isinstance(widget, widgets.FloatLogSlider):
+        low, high = widget.base ** widget.min, widget.base ** widget.max
+        return (lambda v: math.isfinite(v),
+                f"a number from {fmt(low)} to {fmt(high)} (beyond, the slider's end)")
+    if isinstance(widget, (widgets.widget_float._BoundedFloat)):
+        return (lambda v: math.isfinite(v),
+                f"a number from {fmt(widget.min)} to {fmt(widget.max)} (beyond, the slider's end)")
+    if isinstance(widget, widgets.widget_selection._Selection):
+        values = list(widget._options_values)
+        return (lambda v: any(v is o or v == o for o in values),
+                "one of " + ", ".join(map(repr, values)))
+    return None
+
+
+def guard_control(name: str, widget, refused: list[str]) -> None:
+    """Refuse at ``widget`` a value it cannot take: one line on stderr (also appended to
+    ``refused``) naming ``name`` and the allowed values; the control keeps its value."""
+    rule = _allowed(widget)
+    if rule is None:
+        return
+    accepts, allowed = rule
+    original = widget._trait_validators.get("value")
+
+    def validate(owner, proposal):
+        value = proposal.value
+        try:
+            good = bool(accepts(value))
+        except (TypeError, ValueError):
+            good = False
+        if not good:
+            line = f"{name} = {value!r} refused: {name} must be {allowed}; it stays {owner.value!r}"
+            refused.append(line)
+            print(line, file=sys.stderr)
+            return owner.value
+        return original(owner, proposal) if original is not None else value
+
+    widget._register_validator(validate, ("value",))
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None (macOS, Windows, musl)."""
+    try:
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)
+    except OSError:
+        return None
+
+
+def return_freed_memory() -> None:
+    """Collect the reference cycles of a closed dashboard (a figure is full of them) and give
+    the C heap's free pages back to the system. Without the trim, glibc keeps the freed pages
+    of a heap fragmented by the figures' many allocations: 20 re-runs of the initialization
+    dashboard's cell grew a process by 39 MiB of free memory, with it by 0.5 MiB (measured
+    here, with the Python objects and traced allocations flat in both)."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+#: The live dashboard of each kind (class) in this process: a new one closes the old one.
+_LIVE: dict[type, weakref.ref] = {}
+
+
+class _OnePerKind(type):
+    """Makes a dashboard, guards its controls, then closes the previous one of its class."""
+
+    def __call__(cls, *args, **kwargs):
+        dashboard = super().__call__(*args, **kwargs)
+        dashboard._guard_controls()
+        previous = _LIVE.get(cls)
+        previous = None if previous is None else previous()
+        if previous is not None and previous is not dashboard:
+            previous.close()
+        _LIVE[cls] = weakref.ref(dashboard)
+        return dashboard
+
+
+class Dashboard(metaclass=_OnePerKind):
     """Base of the dashboards: ``box`` (the whole widget), ``image`` (the picture, a
     :class:`Picture`), ``update()`` and ``describe()``; shown in a notebook as the live widget
     plus a static PNG for readers without a kernel.
@@ -108,6 +224,9 @@ class Dashboard:
     A subclass computes in ``update()``, moves its artists, then calls
     ``self.show(self.blit.render())``: the picture and its text equivalent, from
     ``describe()``, change together.
+
+    Making a dashboard closes the previous one of the same class (see the module docstring);
+    ``refused`` lists the lines of values its controls refused.
     """
 
     title = "Dashboard"
@@ -138,11 +257,50 @@ class Dashboard:
         with _BLAS.limit(limits=1, user_api="blas"):
             self.update()
 
+    def _controls(self) -> dict[str, widgets.Widget]:
+        """The controls by the name code uses for them (``c``, ``rules['SGD']``)."""
+        public = {attr: value for attr, value in vars(self).items() if not attr.startswith("_")}
+        named: dict[str, widgets.Widget] = {}
+        for attr, value in public.items():
+            if isinstance(value, widgets.Widget) and not isinstance(value, widgets.Box):
+                named[attr] = value
+        for attr, value in public.items():
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if isinstance(item, widgets.Widget) and item not in named.values():
+                        named[f"{attr}[{key!r}]"] = item
+        return named
+
+    def _guard_controls(self) -> None:
+        self.refused: list[str] = []
+        for name, widget in self._controls().items():
+            guard_control(name, widget, self.refused)
+
+    def close(self) -> None:
+        """Close the widgets and release the figure, the caches and the data: what is left is
+        an empty shell (IPython's output history may still hold it). Called when a newer
+        dashboard of the same class is made."""
+        if self.__dict__.get("_closed"):
+            return
+        for widget in widget_tree(list(vars(self).values())):
+            widget.close()
+        self.__dict__.clear()
+        self._closed = True
+        return_freed_memory()
+
+    def __getattr__(self, name: str):
+        if self.__dict__.get("_closed"):
+            raise AttributeError(f"this {self.title.lower()} was closed when a newer one was made "
+                                 f"in this kernel: use the newer one (it has {name!r})")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def png(self) -> bytes:
         """PNG bytes of what the dashboard shows now."""
         return bytes(self.image.value)
 
     def _repr_mimebundle_(self, **kwargs):
+        if self.__dict__.get("_closed"):
+            return {"text/plain": f"{self.title} (closed: a newer one was made in this kernel)"}
         bundle = self.box._repr_mimebundle_(**kwargs) or {}
         bundle["image/png"] = base64.b64encode(self.png()).decode()
         bundle["text/plain"] = f"{self.title}: run the notebook to move the sliders"

@@ -445,11 +445,14 @@ class TrainingExplorer(TrainingDashboard):
         """The rule and hyperparameters the controls set."""
         return make_optimizer(self.rule.value, **self.settings())
 
-    def setting_key(self) -> tuple:
-        """What a run depends on: the rule, the batch size and the hyperparameters the rule
-        uses (β2 does not change SGD's run)."""
-        return (self.rule.value, self.batch_size.value,
-                *(float(value) for value in self.settings().values()))
+    def _key_value(self, name: str, value):
+        """A hyperparameter the rule does not take is no part of its run's key (β2 does not
+        change SGD's run; the β slider counts only for a rule the registry gives a β)."""
+        if name == "beta" and get_rule(self.rule.value).beta is None:
+            return None
+        if name == "beta2" and "beta2" not in self.settings():
+            return None
+        return value
 
     def epochs_per_run(self) -> int:
         """Epochs the current batch size trains within ``max_steps`` steps."""
@@ -510,6 +513,9 @@ class TrainingExplorer(TrainingDashboard):
         finally:
             self._in_progress = False
 
+    def _end_progress(self) -> None:
+        self._in_progress = False
+
     def _elapsed(self) -> float:
         return time.perf_counter() - self._start
 
@@ -568,6 +574,9 @@ class TrainingExplorer(TrainingDashboard):
         history = self.history
         head = (f"Cross-entropy loss (left, log scale) and classification error (right) per "
                 f"epoch, training and validation, for {self._setting()}. ")
+        if self.interrupted:
+            return (head + f"Interrupted while training: the run was discarded; "
+                    f"{history.epochs_run} epochs were drawn before.")
         if self._in_progress:
             if not history.epochs_run:
                 return head + "Training has started; no epoch is drawn yet."

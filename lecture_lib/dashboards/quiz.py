@@ -25,8 +25,22 @@ class Question:
     hint: str = "Look back at the section above and at what the dashboard shows."
 
     def __post_init__(self) -> None:
-        if not 0 <= self.answer < len(self.options):
-            raise ValueError(f"answer must index one of the {len(self.options)} options")
+        for name in ("prompt", "explanation", "hint"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be a string, got {getattr(self, name)!r:.60}")
+        options = self.options
+        if isinstance(options, str) or not isinstance(options, (tuple, list)) or len(
+                options) < 2 or not all(isinstance(o, str) for o in options):
+            raise ValueError(f"options must be a tuple of at least two strings, got "
+                             f"{options!r:.80}")
+        if len(set(options)) != len(options):
+            raise ValueError("options must be different from each other (a pick is read back "
+                             "by its text)")
+        object.__setattr__(self, "options", tuple(options))
+        if not isinstance(self.answer, int) or isinstance(self.answer, bool) or not (
+                0 <= self.answer < len(self.options)):
+            raise ValueError(f"answer must be the index of the right option, an integer from 0 "
+                             f"to {len(self.options) - 1}, got {self.answer!r}")
 
 
 class Quiz:
@@ -36,6 +50,17 @@ class Quiz:
     """
 
     def __init__(self, questions, *, title: str = "Self-check") -> None:
+        if isinstance(questions, Question) or not isinstance(questions, (list, tuple)):
+            raise ValueError(f"questions must be a list of Question, e.g. Quiz([Question(...)]), "
+                             f"got {type(questions).__name__}")
+        if not questions:
+            raise ValueError("questions must hold at least one Question")
+        for i, question in enumerate(questions):
+            if not isinstance(question, Question):
+                raise ValueError(f"questions[{i}] must be a Question, got "
+                                 f"{type(question).__name__}")
+        if not isinstance(title, str):
+            raise ValueError(f"title must be a string, got {title!r:.60}")
         self.questions = list(questions)
         self.title = title
         self.choices = []

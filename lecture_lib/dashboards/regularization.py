@@ -136,7 +136,7 @@ class RegularizationDashboard(TrainingDashboard):
         self.restored_val_loss: float | None = None
         self._partial: tuple[int, History] | None = None  # an epoch drawn while training
         buttons = self._training_controls(auto_run)
-        self._watch(self.p, self.patience, self.eta)
+        self._watch(self.p, self.eta, view=(self.patience,))
         controls = widgets.VBox([self.p, self.patience, self.eta, buttons])
         self.box = widgets.VBox([controls, self.readout, self.image.widget])
         self._build_figure()
@@ -182,14 +182,6 @@ class RegularizationDashboard(TrainingDashboard):
                             self.distance_stop]
 
     # ------------------------------------------------------------------ training
-    def setting_key(self) -> tuple[float, float]:
-        """What a run depends on: (p, η). The patience only decides where it stops."""
-        return float(self.p.value), float(self.eta.value)
-
-    def view_key(self) -> tuple[float, float, int]:
-        """The run's setting and the patience where it is cut."""
-        return (*self.setting_key(), int(self.patience.value))
-
     def _run(self) -> None:
         """Train the run of (p, η) as far as early stopping with the current patience goes
         (a run seen before is taken from the cache and goes on only if the patience asks for
@@ -199,7 +191,7 @@ class RegularizationDashboard(TrainingDashboard):
         run = self.runs.get(key)
         if run is None:
             run = DropoutRun(self.X_train, self.y_train, self.X_val, self.y_val,
-                             width=self.width, p=key[0], eta=key[1],
+                             width=self.width, p=float(self.p.value), eta=float(self.eta.value),
                              max_epochs=self.max_epochs, batch_size=self.batch_size,
                              seed=self.seed)
             self.runs.put(key, run)
@@ -254,6 +246,9 @@ class RegularizationDashboard(TrainingDashboard):
             outcome = outcome.replace("diverged", "<b>diverged</b>", 1)
         self.readout.value = html.escape(self._setting()) + "<br>" + outcome
         self._picture(final=True, points=n > 0)
+
+    def _end_progress(self) -> None:
+        self._partial = None
 
     def _draw_curves(self, history: History, distances: list[float]) -> None:
         epochs = epoch_numbers(history.epochs_run)
@@ -317,6 +312,8 @@ class RegularizationDashboard(TrainingDashboard):
         """The picture in words: the setting, where training stopped and the key numbers."""
         head = (f"Left: training and validation cross-entropy per epoch (log scale); right: "
                 f"the distance ‖w − w_0‖ of the weights from their start. {self._setting()}. ")
+        if self.interrupted:
+            return head + "Interrupted while training: the run was discarded."
         if self._partial is not None:
             epoch, history = self._partial
             return head + (f"Training: epochs 1 to {epoch} of {self.max_epochs} drawn so far, "

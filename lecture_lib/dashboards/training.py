@@ -10,15 +10,22 @@ of notebook 02 and :class:`~lecture_lib.dashboards.RegularizationDashboard` of n
   epoch 1, then at most every :attr:`~TrainingDashboard.RENDER_INTERVAL` seconds, so a fast
   run is not slowed down by pictures nobody has time to see.
 * A :class:`lecture_lib.explorer.RunCache` of the last runs: a setting seen before is drawn
-  from it without training. The Train button applies the controls like a move (in manual
-  mode), and trains again from the seeded start when the picture already shows this setting
-  (the student asked to watch it train).
+  from it without training. Its key is derived from the controls a subclass watches
+  (:meth:`TrainingDashboard.setting_key`), so a new control is part of it without anyone
+  remembering to add it; only controls declared as cutting the view are left out.
+  The Train button applies the controls like a move (in manual mode), and trains again from
+  the seeded start when the picture already shows this setting (the student asked to watch
+  it train).
+* An interrupt (Kernel → Interrupt: a ``KeyboardInterrupt`` inside a run) never leaves a
+  half-trained run in the cache: the run of that setting is discarded, the readout and the
+  picture's text say the run was interrupted, and the next visit trains afresh.
 * One epoch numbering, :func:`lecture_lib.explorer.epoch_numbers`: "epoch 1" is after the
   first pass over the training set, in titles, readouts and on the axes.
 """
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 
@@ -29,6 +36,8 @@ from lecture_lib.explorer import RunCache
 from lecture_lib.training import History
 
 CHANGED = "Controls changed: press <b>Train</b> to run."
+INTERRUPTED = ("<b>Interrupted</b> while training: this run was discarded (the curves show the "
+               "epochs drawn before); move a control or press <b>Train</b> to train it again.")
 
 
 class TrainingDashboard(Dashboard):
@@ -71,6 +80,9 @@ class TrainingDashboard(Dashboard):
                                            icon="play")
         self.train_button.on_click(self._train_clicked)
         self.runs = RunCache(self.CACHE_SIZE)
+        self._setting_controls: dict[str, widgets.Widget] = {}
+        self._view_controls: dict[str, widgets.Widget] = {}
+        self.interrupted = False
         self._shown_key = None
         self._running = False
         self.renders = 0
@@ -91,21 +103,35 @@ class TrainingDashboard(Dashboard):
         return self.train_button
 
     def setting_key(self) -> tuple:
-        """What a run depends on (the cache key)."""
-        raise NotImplementedError
+        """What a run depends on (the cache key): (name, value) of every watched control
+        except those that only cut the view, each through :meth:`_key_value`."""
+        return tuple((name, self._key_value(name, control.value))
+                     for name, control in self._setting_controls.items())
+
+    def _key_value(self, name: str, value):
+        """A control's part of the key (a subclass may return None for a control that does
+        not change the run in the current setting)."""
+        return value
 
     def view_key(self) -> tuple:
-        """What the picture depends on: the run's setting (and where it is cut, if any)."""
-        return self.setting_key()
+        """What the picture depends on: the run's setting and the controls that cut it."""
+        return self.setting_key() + tuple((name, control.value)
+                                          for name, control in self._view_controls.items())
 
     def _train_clicked(self, _button=None) -> None:
         if self.view_key() == self._shown_key:  # train again what is shown: from the start
             self.runs.discard(self.setting_key())
         self._redraw()
 
-    def _watch(self, *controls: widgets.Widget) -> None:
-        for control in controls:
-            control.observe(self._on_change, names="value")
+    def _watch(self, *controls: widgets.Widget, view: tuple[widgets.Widget, ...] = ()) -> None:
+        """Redraw when a control moves. ``controls`` set the run (they make its cache key);
+        ``view`` only cut or present it (the dropout dashboard's patience)."""
+        names = {id(widget): name for name, widget in vars(self).items()
+                 if isinstance(widget, widgets.Widget)}
+        for group, target in ((controls, self._setting_controls), (view, self._view_controls)):
+            for control in group:
+                target[names.get(id(control), control.description)] = control
+                control.observe(self._on_change, names="value")
 
     def _on_change(self, change=None) -> None:
         if self.train_on_change.value:
@@ -124,14 +150,34 @@ class TrainingDashboard(Dashboard):
         self.renders = 0
         self.trained = False
         self.first_points_ms = self.run_ms = float("nan")
+        self.interrupted = False
         try:
             self._run()
             self._shown_key = self.view_key()
+        except KeyboardInterrupt:
+            self._interrupted()
+            raise
         finally:
             self._running = False
             self.elapsed = time.perf_counter() - self._start
 
     def _run(self) -> None:
+        raise NotImplementedError
+
+    def _interrupted(self) -> None:
+        """After an interrupt: forget the setting's run (it may be half-trained), say so in
+        the readout and in the picture's text."""
+        self.interrupted = True
+        self._shown_key = None
+        self.runs.discard(self.setting_key())
+        self._end_progress()
+        self.readout.value = f"{html.escape(self._setting())}<br>{INTERRUPTED}"
+        self.image.show(self.image.value, self.describe())
+
+    def _end_progress(self) -> None:
+        """Leave the "training…" state (a subclass resets what it drew while training)."""
+
+    def _setting(self) -> str:
         raise NotImplementedError
 
     def _picture(self, *, final: bool, points: bool = True) -> None:
