@@ -167,7 +167,7 @@ def constant_gradient_steps(optimizer: Optimizer, *, steps: int, grad: float = 0
 
 
 def with_epoch_zero(curves, splits, seeds) -> dict:
-    """The curves of :func:`lecture_lib.tuning.train_many` with the untrained networks in front.
+    """The curves of :func:`lecture_lib.sweeps.train_many` with the untrained networks in front.
 
     Column k is "epoch k": column 0 the untrained network ``digits_net(seeds[i])`` (test passes
     of :meth:`lecture_lib.network.MLP.evaluate`), column k >= 1 after k passes.
