@@ -14,8 +14,8 @@ This module sits above the network: experiments that read an MLP's ``params``, `
 ``dropout`` (its per-hidden-layer drop probabilities) and never change its weights. Masks are
 lists indexed like ``MLP.trace.masks``: ``masks[l]`` is the boolean keep-mask of hidden layer l
 (shape (N, d^(l)), or (d^(l),) for one thinned net shared by all rows), None where nothing is
-dropped; ``masks[0]`` (the input) and ``masks[L]`` (the output) are always None. Networks
-trained with dropout over many seeds are :mod:`lecture_lib.regularization_studies`.
+dropped; ``masks[0]`` (the input) and ``masks[L]`` (the output) are always None. Dropout runs
+over many seeds live in :mod:`lecture_lib.regularization_studies`.
 """
 
 from __future__ import annotations

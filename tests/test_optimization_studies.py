@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lecture_lib.data import load_digits
-from lecture_lib.optim import SGD, Adam, RMSProp
+from lecture_lib.optim import SGD, Adam, PrintedRate, RMSProp
 from lecture_lib.optimization_studies import (
     DIVERGED,
     ESCAPED,
@@ -22,7 +22,7 @@ from lecture_lib.optimization_studies import (
     with_epoch_zero,
 )
 from lecture_lib.surfaces import quadratic
-from lecture_lib.tuning import PrintedRate, train_many
+from lecture_lib.sweeps import train_many
 
 
 def _momentum_w1(eta: float, beta: float, steps: int = 3000) -> float:
