@@ -26,7 +26,8 @@ listed above it):
   ringing, tuned (η, β), the (η, β) map) and the largest stable η of real runs.
 * :mod:`lecture_lib.sweeps`: many digits networks trained at once (the vectorised trainer) and
   the learning-rate sweeps over seeds built on it.
-* :mod:`lecture_lib.spread`: one number over seeds, with its spread.
+* :mod:`lecture_lib.spread`: one number over seeds, with its spread (mean ± sd, median and
+  range).
 * :mod:`lecture_lib.optimization_studies`: optimization over many runs (escape from a shallow
   minimum over (η, β), noisy runs over seeds, step lengths, epoch-0 curves).
 * :mod:`lecture_lib.init_studies`: initialization over seeds (training curves per scheme,

@@ -1,5 +1,10 @@
-"""One number measured over several seeds, summarized with its spread (notebooks 01 and 03:
-a claim about training holds over seeds and is shown with its spread)."""
+"""One number measured over several seeds, summarized with its spread: a claim about training
+holds over seeds and is shown with its spread.
+
+* :func:`seed_spread`: mean ± standard deviation and range (notebooks 01 and 03);
+* :func:`median_range`: "median (min..max)" as text, for numbers too chaotic for a mean
+  (notebook 02b).
+"""
 
 from __future__ import annotations
 
@@ -51,3 +56,11 @@ def seed_spread(values) -> Spread:
     return Spread(values, float(values.mean()), float(values.std(ddof=1)),
                   float(values.min()), float(values.max()))
 
+
+def median_range(values, fmt: str = "{:.2g}") -> str:
+    """"median (min..max)" of ``values`` (one per seed), each formatted with ``fmt``."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        raise ValueError("values must not be empty")
+    return (f"{fmt.format(np.median(values))} "
+            f"({fmt.format(values.min())}..{fmt.format(values.max())})")
