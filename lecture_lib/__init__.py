@@ -22,13 +22,20 @@ listed above it):
   conventions side by side) and the capacity proxy of early stopping.
 * :mod:`lecture_lib.variance`: how var(x^(l)) and var(delta^(l)) travel through layers (the
   init dashboard's math).
-* :mod:`lecture_lib.tuning`: notebook 02's measurements (stable η, the (η, β) map, η sweeps
-  of the vectorised K-network trainer).
-* :mod:`lecture_lib.optimization_studies`: notebook 02's measurements over many runs (escape
-  from a shallow minimum over (η, β), noisy runs over seeds, step lengths, epoch-0 curves).
-* :mod:`lecture_lib.studies`: notebooks 01 and 03's multi-seed studies.
-* :mod:`lecture_lib.explorer`: the math of the optimization and dropout dashboards (runs,
-  early stopping read off a run, the run cache).
+* :mod:`lecture_lib.momentum`: momentum on the quadratic ravine (its rate, largest stable η,
+  ringing, tuned (η, β), the (η, β) map) and the largest stable η of real runs.
+* :mod:`lecture_lib.sweeps`: many digits networks trained at once (the vectorised trainer) and
+  the learning-rate sweeps over seeds built on it.
+* :mod:`lecture_lib.spread`: one number over seeds, with its spread (mean ± sd, median and
+  range).
+* :mod:`lecture_lib.optimization_studies`: optimization over many runs (escape from a shallow
+  minimum over (η, β), noisy runs over seeds, step lengths, epoch-0 curves).
+* :mod:`lecture_lib.init_studies`: initialization over seeds (training curves per scheme,
+  symmetry, saturation, layer statistics, cosines between inputs).
+* :mod:`lecture_lib.regularization_studies`: dropout over seeds (runs per p, many at once, the
+  pair knock-outs of co-adaptation).
+* :mod:`lecture_lib.runs`: runs as the optimization and dropout dashboards show them (paths on
+  the surfaces, dropout runs that go on, early stopping read off a run, the run cache).
 * :mod:`lecture_lib.data`: the digits data and small synthetic sets (nothing is downloaded).
 * :mod:`lecture_lib.checks`: gradient checks and relative errors.
 

@@ -24,7 +24,7 @@ The package's one forward and backward pass is here: the layer functions :func:`
 :func:`backprop`, :func:`layer_gradients` and the loss :func:`cross_entropy` work on one
 network's arrays or on K networks stacked on a leading axis. The :class:`MLP` strings them
 together with dropout (the experiments of :mod:`lecture_lib.regularization` call it with the
-convention and the masks they need); :func:`lecture_lib.tuning.train_many` calls them on
+convention and the masks they need); :func:`lecture_lib.sweeps.train_many` calls them on
 stacked networks and :func:`lecture_lib.variance.propagate_statistics` on the initialization
 dashboard's draws.
 """
@@ -401,7 +401,7 @@ class MLP:
 
 
 # The pass of one layer, on arrays of one network (N, d) or of K stacked networks (K, N, d):
-# the MLP and the vectorised trainer (lecture_lib.tuning.train_many) both call these.
+# the MLP and the vectorised trainer (lecture_lib.sweeps.train_many) both call these.
 
 
 def affine(x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:

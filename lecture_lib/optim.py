@@ -9,7 +9,7 @@ zero at the first step as v_0 = u_0 = 0; all products are per component, ⊙), t
 exercises use. :data:`RULES` is the registry: each :class:`Rule` carries its step, its
 hyperparameters with their ranges and defaults, what a single "β" sets for it, and its line
 style. Everything that lists rules enumerates it: the optimizer classes below (thin stateful
-wrappers), :func:`make_optimizer`, :func:`lecture_lib.tuning.train_many` (the same steps on
+wrappers), :func:`make_optimizer`, :func:`lecture_lib.sweeps.train_many` (the same steps on
 stacked arrays of K networks), the dashboards' menus and line styles and the η sweeps. Adding a
 rule is one :func:`register` call.
 
@@ -221,7 +221,7 @@ class Rule:
     uses_t : bool
         The step takes the step number ``t=`` (1 at the first step).
     beta : str or None
-        The hyperparameter a single "β" sets (dashboards, :func:`lecture_lib.tuning.train_many`):
+        The hyperparameter a single "β" sets (dashboards, :func:`lecture_lib.sweeps.train_many`):
         "beta" for momentum and RMSProp, Adam's "beta1"; None for a rule without one.
     style : int
         Its colour and dash pattern: ``lecture_lib.plots.series_style(style)``.

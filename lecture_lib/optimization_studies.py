@@ -10,8 +10,8 @@ Optimization").
 * :func:`first_step_lengths` and :func:`constant_gradient_steps`: step sizes of a rule, to
   show a per-component rate near a minimum (slide "Running Average of Gradient Magnitude") and
   Adam's bias correction and global decay (slide "Adam");
-* :func:`with_epoch_zero`, :func:`first_epoch_below`, :func:`median_range`: the digits
-  comparison's curves from epoch 0 (the untrained network) and their summaries over seeds.
+* :func:`with_epoch_zero`, :func:`first_epoch_below`: the digits comparison's curves from
+  epoch 0 (the untrained network), and when each seed's curve first gets below a level.
 
 "Epoch k" is the state after k full passes over the training set; epoch 0 is the untrained
 network.
@@ -167,7 +167,7 @@ def constant_gradient_steps(optimizer: Optimizer, *, steps: int, grad: float = 0
 
 
 def with_epoch_zero(curves, splits, seeds) -> dict:
-    """The curves of :func:`lecture_lib.tuning.train_many` with the untrained networks in front.
+    """The curves of :func:`lecture_lib.sweeps.train_many` with the untrained networks in front.
 
     Column k is "epoch k": column 0 the untrained network ``digits_net(seeds[i])`` (test passes
     of :meth:`lecture_lib.network.MLP.evaluate`), column k >= 1 after k passes.
@@ -199,12 +199,3 @@ def first_epoch_below(losses, level: float) -> np.ndarray:
     if missing.size:
         raise ValueError(f"rows {missing.tolist()} never get below level={level}")
     return reached.argmax(axis=1)
-
-
-def median_range(values, fmt: str = "{:.2g}") -> str:
-    """"median (min..max)" of ``values`` (one per seed), each formatted with ``fmt``."""
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
-        raise ValueError("values must not be empty")
-    return (f"{fmt.format(np.median(values))} "
-            f"({fmt.format(values.min())}..{fmt.format(values.max())})")

@@ -14,12 +14,11 @@ This module sits above the network: experiments that read an MLP's ``params``, `
 ``dropout`` (its per-hidden-layer drop probabilities) and never change its weights. Masks are
 lists indexed like ``MLP.trace.masks``: ``masks[l]`` is the boolean keep-mask of hidden layer l
 (shape (N, d^(l)), or (d^(l),) for one thinned net shared by all rows), None where nothing is
-dropped; ``masks[0]`` (the input) and ``masks[L]`` (the output) are always None.
+dropped; ``masks[0]`` (the input) and ``masks[L]`` (the output) are always None. Dropout runs
+over many seeds live in :mod:`lecture_lib.regularization_studies`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,11 +27,10 @@ from lecture_lib.dropout import check_drop_probability, dropout, dropout_mask
 from lecture_lib.network import MLP, softmax, softmax_cross_entropy
 
 __all__ = [
-    "MAX_THINNED_ROWS", "DropoutStudy", "check_drop_probability", "distance_from_start",
-    "draw_masks", "dropout", "dropout_forward", "dropout_mask", "dropout_study",
-    "ensemble_distances", "knockout_damage", "plain_loss_and_grads", "plain_to_inverted",
-    "sgd_same_masks", "softmax", "thinned_average", "thinned_weights", "training_score_mean",
-    "wrong_labels",
+    "MAX_THINNED_ROWS", "check_drop_probability", "distance_from_start", "draw_masks", "dropout",
+    "dropout_forward", "dropout_mask", "ensemble_distances", "knockout_damage",
+    "plain_loss_and_grads", "plain_to_inverted", "sgd_same_masks", "softmax", "thinned_average",
+    "thinned_weights", "training_score_mean", "wrong_labels",
 ]
 
 #: The most rows (thinned nets times inputs) one averaging call may push through the network:
@@ -420,227 +418,6 @@ def sgd_same_masks(
         inverted_net.set_params(copy)
         gaps.append(float(np.max(np.abs(inverted_net.forward(X) - plain_scores))))
     return np.asarray(gaps)
-
-
-# --------------------------------------------------------------------------- many seeds at once
-
-
-@dataclass(frozen=True)
-class DropoutStudy:
-    """Curves of the networks of :func:`dropout_study`, indexed ``[p index, seed index, record]``.
-
-    Attributes
-    ----------
-    ps, seeds : numpy.ndarray
-        The drop probabilities and seeds, in the order of the first two axes.
-    epochs : numpy.ndarray
-        The recorded epochs (epoch e = after e passes over the training set).
-    train_loss, val_loss, val_acc : numpy.ndarray
-        Shape (len(ps), len(seeds), len(epochs)): mean cross-entropy on the training and
-        validation sets and the validation accuracy, all from test passes (no dropout).
-    """
-
-    ps: np.ndarray
-    seeds: np.ndarray
-    epochs: np.ndarray
-    train_loss: np.ndarray
-    val_loss: np.ndarray
-    val_acc: np.ndarray
-
-    def at(self, p: float, epoch: int | None = None) -> dict[str, np.ndarray]:
-        """The per-seed values for drop probability ``p`` after ``epoch`` (default: the last
-        recorded): ``{"train_loss", "val_loss", "val_acc", "gap"}``, each of shape (seeds,);
-        ``gap`` = validation minus training loss."""
-        matches = np.flatnonzero(np.isclose(self.ps, p, rtol=0, atol=1e-12))
-        if matches.size == 0:
-            raise ValueError(f"p must be one of the studied {self.ps.tolist()}, got {p!r}")
-        column = len(self.epochs) - 1
-        if epoch is not None:
-            where = np.flatnonzero(self.epochs == epoch)
-            if where.size == 0:
-                raise ValueError(f"epoch must be one of the recorded {self.epochs.tolist()}, "
-                                 f"got {epoch!r}")
-            column = int(where[0])
-        i = int(matches[0])
-        out = {name: getattr(self, name)[i, :, column]
-               for name in ("train_loss", "val_loss", "val_acc")}
-        out["gap"] = out["val_loss"] - out["train_loss"]
-        return out
-
-
-def _relu_scores(params, X: np.ndarray) -> np.ndarray:
-    """Output scores of K ReLU nets at once (test passes): params hold (K, ...) stacks."""
-    x = X
-    n_layers = len(params) // 2
-    for ell in range(n_layers):
-        s = np.matmul(x, params[2 * ell]) + params[2 * ell + 1][:, None, :]
-        x = s if ell == n_layers - 1 else np.maximum(s, 0.0)
-    return x
-
-
-def _evaluate_stack(params, X: np.ndarray, y: np.ndarray, chunk: int = 8):
-    """Mean cross-entropy and accuracy of each of K nets on (X, y), a few nets at a time."""
-    K = params[0].shape[0]
-    loss, acc = np.empty(K), np.empty(K)
-    rows = np.arange(len(X))
-    for k0 in range(0, K, chunk):
-        part = [w[k0:k0 + chunk] for w in params]
-        S = _relu_scores(part, X[None])
-        S = S - S.max(axis=2, keepdims=True)
-        log_norm = np.log(np.exp(S).sum(axis=2))
-        loss[k0:k0 + chunk] = np.mean(log_norm - S[:, rows, y], axis=1)
-        acc[k0:k0 + chunk] = np.mean(S.argmax(axis=2) == y, axis=1)
-    return loss, acc
-
-
-def dropout_study(
-    X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, sizes, ps, *, seeds,
-    epochs: int, batch_size: int, eta: float = 0.05, beta: float = 0.9, record=None,
-) -> DropoutStudy:
-    """:func:`lecture_lib.studies.dropout_runs` for many (p, seed) at once: the same runs,
-    trained side by side with stacked matrix products.
-
-    Network (p, seed) is a ReLU :class:`MLP` of ``sizes`` with He weights drawn by
-    ``np.random.default_rng(seed)`` and inverted dropout p on every hidden layer, trained by
-    momentum SGD (slides: v_t = β v_{t-1} + (1-β) Δ_t, w_t = w_{t-1} - η v_t) on minibatches
-    ordered by ``np.random.default_rng(seed + 100)``; the per-sample keep-masks come from the
-    network's generator, as in its training passes. So every run is the one :func:`fit`
-    gives (``dropout_runs`` with the same arguments), up to the rounding of the stacked products.
-
-    Parameters
-    ----------
-    X, y, X_val, y_val : numpy.ndarray
-        Training and validation inputs and integer labels.
-    sizes : sequence of int
-        Layer widths [d^(0), ..., d^(L)], at least one hidden layer.
-    ps : sequence of float
-        Drop probabilities ("drop p, keep 1-p"), 0 <= p < 1.
-    seeds : sequence of int
-        One network per seed and p.
-    epochs, batch_size : int
-    eta, beta : float
-        Momentum SGD's η > 0 and 0 <= β < 1.
-    record : sequence of int, optional
-        Epochs after which to evaluate (1..epochs); default every epoch. Evaluating costs
-        a pass over both sets per network, often more than the epoch's training.
-
-    Returns
-    -------
-    DropoutStudy
-
-    Raises
-    ------
-    ValueError
-        On bad arguments (before any training), or if a network's loss leaves float64's range
-        (choose a smaller η).
-    """
-    if isinstance(sizes, (str, bytes)) or not np.iterable(sizes) or len(list(sizes)) < 3:
-        raise ValueError(f"sizes must list at least three widths (one hidden layer), got {sizes!r}")
-    sizes = [validate.positive_int(f"sizes[{i}]", d) for i, d in enumerate(sizes)]
-    X = validate.features("X", X, width=sizes[0])
-    y = validate.labels("y", y, n_classes=sizes[-1], n_rows=len(X))
-    X_val = validate.features("X_val", X_val, width=sizes[0])
-    y_val = validate.labels("y_val", y_val, n_classes=sizes[-1], n_rows=len(X_val))
-    if isinstance(ps, (str, bytes)) or not np.iterable(ps) or len(list(ps)) == 0:
-        raise ValueError(f"ps must be a non-empty list of drop probabilities, got {ps!r}")
-    ps = [check_drop_probability(p, f"ps[{i}]") for i, p in enumerate(ps)]
-    if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
-        raise ValueError(f"seeds must be a list of integers >= 0, got {seeds!r}")
-    seeds = [validate.non_negative_int(f"seeds[{i}]", s) for i, s in enumerate(list(seeds))]
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
-    epochs = validate.positive_int("epochs", epochs, maximum=validate.MAX_STEPS)
-    batch_size = validate.positive_int("batch_size", batch_size)
-    eta = validate.positive_float("eta", eta)
-    beta = validate.probability("beta", beta)
-    if record is None:
-        record = range(1, epochs + 1)
-    if isinstance(record, (str, bytes)) or not np.iterable(record):
-        raise ValueError(f"record must be a list of epochs 1..{epochs}, got {record!r}")
-    record = sorted({validate.integer(f"record[{i}]", e, minimum=1, maximum=epochs)
-                     for i, e in enumerate(record)})
-    if not record:
-        raise ValueError(f"record must name at least one epoch 1..{epochs}")
-    K, n = len(ps) * len(seeds), len(X)
-    if epochs * -(-n // batch_size) * K > validate.MAX_STEPS:
-        raise ValueError(f"{K} networks × {epochs:,} epochs of {-(-n // batch_size):,} steps "
-                         f"exceed the limit of {validate.MAX_STEPS:,} steps: fewer epochs or seeds")
-    validate.array_size("the stacked weights", (K, sum(a * b + b for a, b in
-                                                       zip(sizes[:-1], sizes[1:]))))
-
-    nets = [MLP(sizes, activation="relu", init="he", rng=np.random.default_rng(s), dropout=p)
-            for p in ps for s in seeds]
-    orders = [np.random.default_rng(s + 100) for p in ps for s in seeds]
-    curves = np.concatenate([
-        _train_stack(nets[k:k + _STACK], orders[k:k + _STACK], X, y, X_val, y_val, epochs=epochs,
-                     batch_size=batch_size, eta=eta, beta=beta, record=record)
-        for k in range(0, K, _STACK)], axis=1)
-    shape = (len(ps), len(seeds), len(record))
-    return DropoutStudy(np.array(ps), np.array(seeds), np.array(record),
-                        *(curve.reshape(shape) for curve in curves))
-
-
-#: Networks trained side by side in one stack: larger stacks leave the cache and run slower.
-_STACK = 16
-
-
-def _train_stack(nets, orders, X, y, X_val, y_val, *, epochs, batch_size, eta, beta, record):
-    """Train the ReLU ``nets`` side by side (momentum SGD, inverted dropout with per-sample
-    masks from each net's generator, minibatches ordered by ``orders``); return their curves
-    (train loss, val loss, val accuracy) after the epochs ``record``, shape (3, K, len(record))."""
-    sizes, n, K = nets[0].sizes, len(X), len(nets)
-    params = [np.stack([net.params[j] for net in nets]) for j in range(len(nets[0].params))]
-    velocity = [np.zeros_like(w) for w in params]
-    keep = np.array([1.0 - net.dropout[0] for net in nets])[:, None, None]
-    n_layers = len(sizes) - 1
-    ks = np.arange(K)[:, None]
-    curves = np.full((3, K, len(record)), np.nan)
-    column = 0
-    for epoch in range(1, epochs + 1):
-        order = np.stack([r.permutation(n) for r in orders])
-        for begin in range(0, n, batch_size):
-            batch = order[:, begin:begin + batch_size]
-            B = batch.shape[1]
-            xs, ss, ms = [X[batch]], [], []
-            for ell in range(1, n_layers + 1):
-                s = np.matmul(xs[-1], params[2 * ell - 2]) + params[2 * ell - 1][:, None, :]
-                ss.append(s)
-                if ell == n_layers:
-                    break
-                x = np.maximum(s, 0.0)
-                # each net draws its masks from its own generator, as MLP's training pass does
-                m = np.stack([net.rng.random((B, sizes[ell])) >= net.dropout[0]
-                              if net.dropout[0] > 0 else np.ones((B, sizes[ell]), dtype=bool)
-                              for net in nets])
-                ms.append(m)
-                xs.append(x * m / keep)
-            S = ss[-1] - ss[-1].max(axis=2, keepdims=True)
-            P = np.exp(S)
-            P /= P.sum(axis=2, keepdims=True)
-            P[ks, np.arange(B), y[batch]] -= 1.0
-            delta = P / B  # δ^(L) of the mean cross-entropy
-            grads = [None] * len(params)
-            for ell in range(n_layers, 0, -1):
-                grads[2 * ell - 2] = np.matmul(xs[ell - 1].transpose(0, 2, 1), delta)
-                grads[2 * ell - 1] = delta.sum(axis=1)
-                if ell > 1:
-                    back = np.matmul(delta, params[2 * ell - 2].transpose(0, 2, 1))
-                    delta = back * ms[ell - 2] / keep * (ss[ell - 2] > 0)
-            for w, v, g in zip(params, velocity, grads):
-                v *= beta
-                v += (1 - beta) * g
-                w -= eta * v
-        if epoch == record[column]:
-            train = _evaluate_stack(params, X, y)
-            val = _evaluate_stack(params, X_val, y_val)
-            if not (np.all(np.isfinite(train[0])) and np.all(np.isfinite(val[0]))):
-                raise ValueError(f"a network's loss left float64's range in epoch {epoch}: "
-                                 f"eta = {eta} is too large")
-            curves[:, :, column] = train[0], val[0], val[1]
-            column += 1
-            if column == len(record):
-                break
-    return curves
 
 
 def wrong_labels(y: np.ndarray, fraction: float, *, n_classes: int,

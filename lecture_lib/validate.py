@@ -180,6 +180,36 @@ def numbers(name: str, values: object) -> np.ndarray:
     return values.astype(float, copy=False)
 
 
+
+def positive_numbers(name: str, values: object) -> np.ndarray:
+    """A non-empty 1-D float array of finite numbers > 0 (a sequence or one number)."""
+    values = numbers(name, np.atleast_1d(values))
+    if values.ndim != 1 or np.any(values <= 0):
+        raise ValueError(f"{name} must be numbers > 0 (a number or a 1-D sequence), got "
+                         f"{values!r:.60}")
+    return values
+
+
+def layer_sizes(name: str, sizes: object) -> list[int]:
+    """Layer widths d^(0..L) as a list of ints >= 1, at least two."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
+        raise ValueError(f"{name} must be a list of layer widths, got {sizes!r:.60}")
+    sizes = [positive_int(f"{name}[{i}]", d) for i, d in enumerate(sizes)]
+    if len(sizes) < 2:
+        raise ValueError(f"{name} must hold at least an input and an output width, got {sizes}")
+    return sizes
+
+
+def seeds(name: str, values: object) -> list[int]:
+    """Seeds as a list of ints >= 0 (an iterator is read once, here), at least one."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValueError(f"{name} must be a list of seeds (integers >= 0), got {values!r:.60}")
+    values = [non_negative_int(f"{name}[{i}]", s) for i, s in enumerate(values)]
+    if not values:
+        raise ValueError(f"{name} must hold at least one seed")
+    return values
+
+
 def labels(name: str, y: object, *, n_classes: int, n_rows: int | None = None) -> np.ndarray:
     """Class labels as an int array of integers in 0..n_classes-1 (one per row of X)."""
     y = np.asarray(y)

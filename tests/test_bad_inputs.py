@@ -1,6 +1,7 @@
 """What a careless student types, at every public entry point of the core and of the analysis
-helpers the notebooks call (variance, tuning, studies, the quiz): each bad input is a ValueError
-that names the parameter, raised before any work (well under a second, CPU time).
+helpers the notebooks call (variance, momentum, sweeps, the studies over seeds, the quiz):
+each bad input is a ValueError that names the parameter, raised before any work (well under a
+second, CPU time).
 
 One table, one row per case: (id, the call, the parameter name the message must contain).
 Resource requests (gigabytes, hours) are refused here too, before allocating or looping.
@@ -30,11 +31,19 @@ from lecture_lib.checks import numerical_gradient
 from lecture_lib.dashboards.quiz import Question, Quiz
 from lecture_lib.data import gaussian_inputs, load_digits, spirals
 from lecture_lib.init import init_weights
+from lecture_lib.init_studies import (
+    cosine_by_layer,
+    distinct_units,
+    init_training_curves,
+    layer_statistics,
+    saturation_study,
+)
 from lecture_lib.minibatch import (
     minibatch_variance,
     per_sample_variance,
     predicted_minibatch_variance,
 )
+from lecture_lib.momentum import momentum_eta_limit, momentum_map, tuned_momentum
 from lecture_lib.network import MLP, softmax_cross_entropy
 from lecture_lib.optim import (
     SGD,
@@ -59,25 +68,11 @@ from lecture_lib.regularization import (
     thinned_weights,
     training_score_mean,
 )
-from lecture_lib.studies import (
-    cosine_by_layer,
-    distinct_units,
-    dropout_runs,
-    init_training_curves,
-    layer_statistics,
-    saturation_study,
-    seed_spread,
-)
+from lecture_lib.regularization_studies import dropout_runs
+from lecture_lib.spread import seed_spread
 from lecture_lib.surfaces import quadratic, run
+from lecture_lib.sweeps import best_eta, lr_sweeps, train_many
 from lecture_lib.training import digits_net, fit
-from lecture_lib.tuning import (
-    best_eta,
-    lr_sweeps,
-    momentum_eta_limit,
-    momentum_map,
-    train_many,
-    tuned_momentum,
-)
 from lecture_lib.variance import (
     mlp_with_weight_variances,
     predicted_backward_variance,
@@ -387,7 +382,7 @@ CASES = [
     ("mlp_with_weight_variances one too many",
      lambda: mlp_with_weight_variances([4, 3], [0.5, 0.5], activation="tanh", rng=rng()),
      "variances"),
-    # ------------------------------------------------------------------ tuning (helpers)
+    # ------------------------------------------------------------------ momentum, sweeps
     ("tuned_momentum mu > L (was a negative rate)", lambda: tuned_momentum(20, 1), "mu"),
     ("tuned_momentum mu 0 (was ZeroDivisionError)", lambda: tuned_momentum(0, 20), "mu"),
     ("momentum_eta_limit beta 1 (was inf)", lambda: momentum_eta_limit(1.0, 20), "beta"),
@@ -404,7 +399,7 @@ CASES = [
      "configs['x'] rule"),
     ("train_many seed -1", lambda: train_many("SGD", DIGITS, etas=0.1, seeds=[-1], epochs=1),
      "seed"),
-    # ------------------------------------------------------------------ studies (helpers)
+    # ------------------------------------------------------------------ studies over seeds
     ("cosine_by_layer one row (was NaN)",
      lambda: cosine_by_layer(X16[:1], [2 / 16] * 3, depth=3, width=16), "x0"),
     ("cosine_by_layer 3 variances for depth 10 (said 'got 4')",

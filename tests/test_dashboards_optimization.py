@@ -3,7 +3,7 @@ picture, the plotted data, the readout and the picture's text equivalent now sho
 is moved, including its extremes. No warning may occur in a redraw: the observers hide none, and
 pytest turns warnings into errors, so tests and students see the same code path.
 
-The math they call, :mod:`lecture_lib.explorer`, is tested without widgets in test_explorer.py."""
+The math they call, :mod:`lecture_lib.runs`, is tested without widgets in test_runs.py."""
 
 from __future__ import annotations
 

@@ -2,15 +2,16 @@
 
 ``dropout_study`` trains many networks side by side with stacked products; the oracle is the
 package's one-network path, independent of it: ``MLP``'s own passes trained by ``fit`` with
-``optim.Momentum`` (``studies.dropout_runs``). ``wrong_labels`` is checked by counting."""
+``optim.Momentum`` (``regularization_studies.dropout_runs``). ``wrong_labels`` is checked by
+counting."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lecture_lib.regularization import dropout_study, wrong_labels
-from lecture_lib.studies import dropout_runs
+from lecture_lib.regularization import wrong_labels
+from lecture_lib.regularization_studies import dropout_runs, dropout_study
 
 
 @pytest.fixture(scope="module")

@@ -541,3 +541,8 @@ def test_a_hyperparameter_set_between_steps_is_used_and_checked():
     assert w[0] == pytest.approx(-0.8) and opt.hyper["eta"] == 1.0
     with pytest.raises(ValueError, match="beta"):
         opt.beta = 1.0
+
+
+def test_sign_rule_is_rmsprop_with_beta_zero():
+    path = run("ravine", RMSProp(0.05, 0.0), steps=30)
+    assert np.allclose(np.abs(np.diff(path.w, axis=0)), 0.05, rtol=1e-6)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lecture_lib.data import load_digits
-from lecture_lib.optim import SGD, Adam, RMSProp
+from lecture_lib.optim import SGD, Adam, PrintedRate, RMSProp
 from lecture_lib.optimization_studies import (
     DIVERGED,
     ESCAPED,
@@ -16,13 +16,12 @@ from lecture_lib.optimization_studies import (
     first_epoch_below,
     first_step_lengths,
     mean_error_over_seeds,
-    median_range,
     momentum_outcome,
     smallest_escaping_eta,
     with_epoch_zero,
 )
 from lecture_lib.surfaces import quadratic
-from lecture_lib.tuning import PrintedRate, train_many
+from lecture_lib.sweeps import train_many
 
 
 def _momentum_w1(eta: float, beta: float, steps: int = 3000) -> float:
@@ -125,11 +124,8 @@ def test_with_epoch_zero_puts_the_untrained_network_first():
         with_epoch_zero(curves, digits, [1])
 
 
-def test_first_epoch_below_and_median_range():
+def test_first_epoch_below():
     losses = np.array([[2.3, 0.5, 0.04, 0.01], [2.3, 0.04, 0.5, 0.02]])
     assert first_epoch_below(losses, 0.05).tolist() == [2, 1]
     with pytest.raises(ValueError, match="rows \\[1\\]"):
         first_epoch_below(np.array([[1.0, 0.01], [1.0, 0.9]]), 0.05)
-    assert median_range([3, 1, 2], "{:.0f}") == "2 (1..3)"
-    with pytest.raises(ValueError, match="empty"):
-        median_range([])

@@ -18,8 +18,8 @@ from lecture_lib.dashboards import (
 from lecture_lib.data import load_digits
 from lecture_lib.optim import RULES, Hyperparameter, Rule, make_optimizer
 from lecture_lib.surfaces import run
+from lecture_lib.sweeps import lr_sweep, train_many
 from lecture_lib.training import train_each
-from lecture_lib.tuning import lr_sweep, train_many
 from lecture_lib.validate import positive_float, probability
 
 

@@ -267,3 +267,29 @@ def test_thinned_averages_hold_no_large_intermediate():
         tracemalloc.stop()
     assert averages.shape == (256, 400, 10)
     assert peak < averages.nbytes + 30 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def _toy(seed=0, n=40, d_in=8, hidden=6, classes=3, p=0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d_in))
+    y = rng.integers(0, classes, n)
+    net = MLP([d_in, hidden, classes], activation="relu", init="he", rng=rng, dropout=p)
+    for b in net.biases:
+        b += rng.normal(0, 0.5, b.shape)  # nonzero biases, as after training
+    return net, X, y
+
+
+def test_training_score_mean_plain_mean_is_scaled_sum_plus_unscaled_bias():
+    net, X, _ = _toy(p=0.5)
+    mean, se = training_score_mean(net, X[:5], 3000, rng=np.random.default_rng(1), inverted=False)
+    b = net.params[3]
+    weighted_sum = dropout_forward(net, X[:5], masks=[None] * 3, inverted=False) - b
+    assert np.all(np.abs(mean - (0.5 * weighted_sum + b)) < 5 * se)
+    assert np.max(np.abs(mean - 0.5 * (weighted_sum + b)) / se) > 5  # the bias is not scaled
+
+
+def test_training_score_mean_without_dropout_are_exact():
+    net, X, _ = _toy(p=0.0)
+    mean, se = training_score_mean(net, X, 10, rng=np.random.default_rng(1), inverted=True)
+    np.testing.assert_allclose(mean, net.forward(X), rtol=1e-12)
+    assert np.all(se < 1e-6)

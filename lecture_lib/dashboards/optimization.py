@@ -4,7 +4,7 @@
   momentum, RMSProp and Adam) side by side on the 2-D error surfaces of
   :mod:`lecture_lib.surfaces` (ravine, plateau, saddle, local minima), with η, β, β1, β2 and
   gradient noise on sliders. The paths come from
-  :func:`lecture_lib.explorer.surface_runs`; contours are drawn once per surface, the paths
+  :func:`lecture_lib.runs.surface_runs`; contours are drawn once per surface, the paths
   are blitted on every move.
 * :class:`TrainingExplorer`: one rule trains the digits network of
   :func:`lecture_lib.training.digits_net`; training and validation curves are drawn epoch by
@@ -12,7 +12,7 @@
 
 A run that diverges is drawn as such: the path up to the edge of the picture with a ✕ where it
 left (surfaces), or the curves up to the last finite epoch (training), and a message in the
-readout. Both dashboards compute with :mod:`lecture_lib.explorer` and only draw here.
+readout. Both dashboards compute with :mod:`lecture_lib.runs` and only draw here.
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ from lecture_lib.dashboards.base import BlittedFigure, Dashboard, Picture
 from lecture_lib.dashboards.style import fmt, row_layout, slider_style, toggle_style
 from lecture_lib.dashboards.training import TrainingDashboard
 from lecture_lib.data import load_digits
-from lecture_lib.explorer import (
+from lecture_lib.optim import Optimizer, dashboard_rules, get_rule, make_optimizer
+from lecture_lib.plots import COLORS, dash_name, draw_contours, new_figure, series_style
+from lecture_lib.runs import (
     GAP_SPAN,
     epoch_numbers,
     epochs_within,
     steps_per_epoch,
     surface_runs,
 )
-from lecture_lib.optim import Optimizer, dashboard_rules, get_rule, make_optimizer
-from lecture_lib.plots import COLORS, dash_name, draw_contours, new_figure, series_style
 from lecture_lib.surfaces import SURFACES
 from lecture_lib.training import DIGITS_SIZES, EXPLODE_FACTOR, History, train_each
 
@@ -98,7 +98,7 @@ class SurfaceExplorer(Dashboard):
     readout : ipywidgets.HTML
     image : lecture_lib.dashboards.base.Picture
     runs : dict
-        Rule name → :class:`lecture_lib.explorer.SurfaceRun` of the rules shown now.
+        Rule name → :class:`lecture_lib.runs.SurfaceRun` of the rules shown now.
     paths : dict
         Rule name → :class:`lecture_lib.surfaces.Path` of the rules shown now.
     """
@@ -209,7 +209,7 @@ class SurfaceExplorer(Dashboard):
         return [name for name, box in self.rules.items() if box.value]
 
     def update(self) -> None:
-        """Run every chosen rule on the surface (:func:`lecture_lib.explorer.surface_runs`),
+        """Run every chosen rule on the surface (:func:`lecture_lib.runs.surface_runs`),
         move the artists, refresh the picture and the readout."""
         name = self.surface.value
         if self._surface_drawn != name:

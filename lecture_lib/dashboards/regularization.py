@@ -5,9 +5,9 @@ A wide network (one hidden layer of 256 tanh units) trains on a small subset of 
 drop probability p ("drop p, keep 1-p", as on the slides; cs231n's p is the *keep*
 probability), the patience k of early stopping and the learning rate η of Adam.
 
-A run of (p, η) is a :class:`lecture_lib.explorer.DropoutRun`: it trains as far as early
+A run of (p, η) is a :class:`lecture_lib.runs.DropoutRun`: it trains as far as early
 stopping with patience k goes, and the curves grow while it trains. The history shown is read
-off it by :func:`lecture_lib.explorer.early_stopping`, exactly the history of
+off it by :func:`lecture_lib.runs.early_stopping`, exactly the history of
 :func:`lecture_lib.training.fit` with ``patience=k``: a smaller k redraws without training, a
 larger k trains on from where the run stopped, and a (p, η) seen before comes from the cache of
 runs. The left panel shows the
@@ -29,8 +29,8 @@ from lecture_lib.dashboards.base import BlittedFigure, Picture
 from lecture_lib.dashboards.style import fmt, row_layout, slider_style
 from lecture_lib.dashboards.training import TrainingDashboard
 from lecture_lib.data import load_digits
-from lecture_lib.explorer import DropoutRun, early_stopping, epoch_numbers
 from lecture_lib.plots import COLORS, new_figure, series_style
+from lecture_lib.runs import DropoutRun, early_stopping, epoch_numbers
 from lecture_lib.training import History
 
 MAX_P = 0.9  # the widget stops below p = 1 (which drops every unit)
@@ -76,7 +76,7 @@ class RegularizationDashboard(TrainingDashboard):
     history : lecture_lib.training.History
         The run as early stopping with the current patience ends it (what fit with
         ``patience=k`` returns).
-    full_run : lecture_lib.explorer.DropoutRun
+    full_run : lecture_lib.runs.DropoutRun
         The run of (p, η) as far as it was trained (for the largest patience asked so far),
         with ‖w − w_0‖ after each epoch.
     distances : list of float

@@ -9,7 +9,7 @@ of notebook 02 and :class:`~lecture_lib.dashboards.RegularizationDashboard` of n
 * The throttled fit callback :meth:`TrainingDashboard._progress`: the curves are shown after
   epoch 1, then at most every :attr:`~TrainingDashboard.RENDER_INTERVAL` seconds, so a fast
   run is not slowed down by pictures nobody has time to see.
-* A :class:`lecture_lib.explorer.RunCache` of the last runs: a setting seen before is drawn
+* A :class:`lecture_lib.runs.RunCache` of the last runs: a setting seen before is drawn
   from it without training. Its key is derived from the controls a subclass watches
   (:meth:`TrainingDashboard.setting_key`), so a new control is part of it without anyone
   remembering to add it; only controls declared as cutting the view are left out.
@@ -19,7 +19,7 @@ of notebook 02 and :class:`~lecture_lib.dashboards.RegularizationDashboard` of n
 * An interrupt (Kernel → Interrupt: a ``KeyboardInterrupt`` inside a run) never leaves a
   half-trained run in the cache: the run of that setting is discarded, the readout and the
   picture's text say the run was interrupted, and the next visit trains afresh.
-* One epoch numbering, :func:`lecture_lib.explorer.epoch_numbers`: "epoch 1" is after the
+* One epoch numbering, :func:`lecture_lib.runs.epoch_numbers`: "epoch 1" is after the
   first pass over the training set, in titles, readouts and on the axes.
 """
 
@@ -32,7 +32,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from lecture_lib.dashboards.base import Dashboard
-from lecture_lib.explorer import RunCache
+from lecture_lib.runs import RunCache
 from lecture_lib.training import History
 
 CHANGED = "Controls changed: press <b>Train</b> to run."
@@ -53,7 +53,7 @@ class TrainingDashboard(Dashboard):
     train_on_change : ipywidgets.Checkbox
         Train at once when a control moves (else only on a click of ``train_button``).
     train_button : ipywidgets.Button
-    runs : lecture_lib.explorer.RunCache
+    runs : lecture_lib.runs.RunCache
         The last :attr:`CACHE_SIZE` runs by setting.
     renders : int
         Pictures sent during the last update (one for a run read from the cache).

@@ -1,52 +1,19 @@
-"""lecture_lib.studies: each summary checked against an independent computation or a theory
-value, never against numbers the function itself produced."""
+"""lecture_lib.init_studies: each summary checked against an independent computation or a
+theory value, never against numbers the function itself produced."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lecture_lib.network import MLP, softmax_cross_entropy
-from lecture_lib.regularization import dropout_forward, knockout_damage, training_score_mean
-from lecture_lib.studies import (
+from lecture_lib.init_studies import (
     cosine_by_layer,
     distinct_units,
-    dropout_runs,
-    epochs_to,
     init_net,
     init_training_curves,
     layer_statistics,
-    pair_interaction,
     saturation_study,
-    seed_spread,
 )
-from lecture_lib.training import History
-
-
-def _toy(seed=0, n=40, d_in=8, hidden=6, classes=3, p=0.0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d_in))
-    y = rng.integers(0, classes, n)
-    net = MLP([d_in, hidden, classes], activation="relu", init="he", rng=rng, dropout=p)
-    for b in net.biases:
-        b += rng.normal(0, 0.5, b.shape)  # nonzero biases, as after training
-    return net, X, y
-
-
-def test_seed_spread_matches_hand_arithmetic():
-    spread = seed_spread([1.0, 2.0, 3.0, 4.0])
-    assert spread.mean == 2.5 and spread.min == 1.0 and spread.max == 4.0
-    assert spread.std == pytest.approx(np.sqrt(5 / 3))  # sum of squared deviations 5, ddof = 1
-    assert "4 seeds" in str(spread)
-    for bad in ([1.0], [1.0, np.nan]):
-        with pytest.raises(ValueError, match="at least two finite"):
-            seed_spread(bad)
-
-
-def test_epochs_to_counts_from_one():
-    history = History(train_loss=[0.5, 0.2, 0.04, 0.01])
-    assert epochs_to(history, 0.05) == 3.0  # the third pass is the first below 0.05
-    assert np.isnan(epochs_to(history, 0.001))
 
 
 def test_distinct_units():
@@ -54,44 +21,6 @@ def test_distinct_units():
     assert distinct_units(np.column_stack([a, a, b])) == 2
     assert distinct_units(np.full((5, 7), 0.05)) == 1
     assert distinct_units(np.random.default_rng(0).standard_normal((5, 7))) == 7
-
-
-def test_pair_interaction_equals_brute_force_knockouts():
-    net, X, y = _toy()
-    result = pair_interaction(net, X, y)
-
-    def loss_without(*units):
-        keep = np.ones(net.sizes[1], dtype=bool)
-        keep[list(units)] = False
-        scores = dropout_forward(net, X, masks=[None, keep, None], inverted=False)
-        return softmax_cross_entropy(scores, y)[0]
-
-    base = loss_without()
-    single = np.array([loss_without(j) - base for j in range(6)])
-    np.testing.assert_allclose(result.single, single, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(result.single, knockout_damage(net, X, y), rtol=1e-10, atol=1e-12)
-    for i in range(6):
-        for j in range(6):
-            expected = 0.0 if i == j else loss_without(i, j) - base - single[i] - single[j]
-            assert result.interaction[i, j] == pytest.approx(expected, abs=1e-12)
-    assert result.pairs.shape == (15,)
-    assert np.any(np.abs(result.pairs) > 1e-4), "a softmax loss is not additive in the units"
-
-
-def test_training_score_mean_plain_mean_is_scaled_sum_plus_unscaled_bias():
-    net, X, _ = _toy(p=0.5)
-    mean, se = training_score_mean(net, X[:5], 3000, rng=np.random.default_rng(1), inverted=False)
-    b = net.params[3]
-    weighted_sum = dropout_forward(net, X[:5], masks=[None] * 3, inverted=False) - b
-    assert np.all(np.abs(mean - (0.5 * weighted_sum + b)) < 5 * se)
-    assert np.max(np.abs(mean - 0.5 * (weighted_sum + b)) / se) > 5  # the bias is not scaled
-
-
-def test_training_score_mean_without_dropout_are_exact():
-    net, X, _ = _toy(p=0.0)
-    mean, se = training_score_mean(net, X, 10, rng=np.random.default_rng(1), inverted=True)
-    np.testing.assert_allclose(mean, net.forward(X), rtol=1e-12)
-    assert np.all(se < 1e-6)
 
 
 def test_init_net_scales():
@@ -120,18 +49,6 @@ def test_init_training_curves_start_stall_and_divergence():
     frequencies = np.bincount(y, minlength=3) / len(y)
     assert np.all(curves["zeros"].final >= -np.sum(frequencies * np.log(frequencies)) - 1e-9)
     assert np.all(np.isnan(curves["too large"].final)), "var(w) = 10⁶/d blows up"
-
-
-def test_dropout_runs_differ_only_by_p_for_one_seed():
-    rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((40, 6)), rng.integers(0, 3, 40)
-    histories, nets = dropout_runs(X, y, X, y, [6, 10, 3], [0.0, 0.5], seeds=[0, 1], epochs=2,
-                                   batch_size=10, keep_nets=True)
-    assert set(histories) == set(nets) == {(0.0, 0), (0.0, 1), (0.5, 0), (0.5, 1)}
-    again, none = dropout_runs(X, y, X, y, [6, 10, 3], [0.0], seeds=[0], epochs=2, batch_size=10)
-    assert none == {} and again[0.0, 0].train_loss == histories[0.0, 0].train_loss
-    assert histories[0.5, 0].train_loss != histories[0.0, 0].train_loss
-    assert nets[0.5, 0].dropout == [0.5]
 
 
 def test_layer_statistics_forward_variance_matches_the_linear_theory():

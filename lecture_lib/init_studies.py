@@ -1,13 +1,13 @@
-"""Multi-seed studies the notebooks show: claims from training hold over several seeds, shown
-with their spread, and big intermediate arrays never leave these functions (they return small
-summaries, so a student's kernel stays lean).
+"""Initialization studies (slides "Weight Initialization", notebook 01): claims from training
+hold over several seeds, and big intermediate arrays never leave these functions (they return
+small summaries, so a student's kernel stays lean).
 
-* :func:`seed_spread`: mean, standard deviation, minimum and maximum of one number over seeds.
-* :func:`init_training_curves`: training curves of one network from several initializations
-  (slides "Weight Initialization": all 0, constants, too large, Xavier, He), over seeds.
-* :func:`dropout_runs`: the same network trained with several drop probabilities p, over seeds.
-* :func:`pair_interaction`: co-adaptation of the units of the last hidden layer, measured by
-  knocking out pairs: I_ij = damage(i, j) - damage(i) - damage(j).
+* :func:`init_net`, :func:`init_training_curves`: a network from each initialization of the
+  slides (all 0, constants, too large, Xavier, He) and its training curves over seeds;
+  :func:`distinct_units`: how many different units a layer still has (symmetry).
+* :func:`layer_statistics`: per-layer statistics of one pass through a fresh net.
+* :func:`saturation_study`: a deep tanh net with too large weights, its histograms and layer
+  1's gradients; :func:`cosine_by_layer`: how alike the outputs of different inputs become.
 
 Pure numpy; every function is seeded by the generators or seeds it is given.
 """
@@ -19,18 +19,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lecture_lib.network import MLP, cross_entropy, softmax_cross_entropy
-from lecture_lib.optim import SGD, Momentum, Optimizer
+from lecture_lib import validate
+from lecture_lib.network import MLP
+from lecture_lib.optim import SGD, Optimizer
 from lecture_lib.training import History, fit
 from lecture_lib.validate import (
     choice,
     features,
     labels,
     non_negative_float,
-    non_negative_int,
     positive_float,
     positive_int,
-    probability,
 )
 from lecture_lib.variance import (
     SATURATION_LEVEL,
@@ -39,28 +38,6 @@ from lecture_lib.variance import (
     mlp_with_weight_variances,
     variance_list,
 )
-
-# --------------------------------------------------------------------------- arguments
-
-
-def _sizes(name: str, sizes: object) -> list[int]:
-    """Layer widths d^(0..L) as a list of ints >= 1, at least two."""
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
-        raise ValueError(f"{name} must be a list of layer widths, got {sizes!r:.60}")
-    sizes = [positive_int(f"{name}[{i}]", d) for i, d in enumerate(sizes)]
-    if len(sizes) < 2:
-        raise ValueError(f"{name} must hold at least an input and an output width, got {sizes}")
-    return sizes
-
-
-def _seeds(name: str, seeds: object) -> list[int]:
-    """Seeds as a list of ints >= 0 (an iterator is read once, here), at least one."""
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
-        raise ValueError(f"{name} must be a list of seeds (integers >= 0), got {seeds!r:.60}")
-    seeds = [non_negative_int(f"{name}[{i}]", s) for i, s in enumerate(seeds)]
-    if not seeds:
-        raise ValueError(f"{name} must hold at least one seed")
-    return seeds
 
 
 def _names(name: str, values: object, allowed) -> list[str]:
@@ -76,56 +53,10 @@ def _names(name: str, values: object, allowed) -> list[str]:
     return values
 
 
-# --------------------------------------------------------------------------- spreads
-
-
-@dataclass(frozen=True)
-class Spread:
-    """One number measured over several seeds: its mean, standard deviation (ddof=1), range."""
-
-    values: np.ndarray
-    mean: float
-    std: float
-    min: float
-    max: float
-
-    def __str__(self) -> str:
-        return (f"{self.mean:.3g} ± {self.std:.2g} (range {self.min:.3g} to {self.max:.3g}, "
-                f"{len(self.values)} seeds)")
-
-
-def seed_spread(values) -> Spread:
-    """Summary of one measurement repeated over seeds.
-
-    Parameters
-    ----------
-    values : sequence of float
-        One finite value per seed; at least two (a spread needs two).
-
-    Returns
-    -------
-    Spread
-        ``std`` is the sample standard deviation (ddof = 1).
-    """
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable | np.ndarray):
-        raise ValueError(f"values must be a sequence of numbers, one per seed, got "
-                         f"{values!r:.60}")
-    if not isinstance(values, np.ndarray):
-        values = list(values)  # a generator is read once, here
-    values = np.asarray(values)
-    if values.dtype.kind not in "biuf":
-        raise ValueError(f"values must be numbers, got {values!r:.60}")
-    values = values.astype(float).ravel()
-    if values.size < 2 or not np.all(np.isfinite(values)):
-        raise ValueError(f"values must be at least two finite numbers, got {values!r}")
-    return Spread(values, float(values.mean()), float(values.std(ddof=1)),
-                  float(values.min()), float(values.max()))
-
 
 # --------------------------------------------------------------------------- initialization
 
 
-#: The initializations of the slides "Weight Initialization" that :func:`init_net` makes.
 INIT_CHOICES = ("zeros", "constant", "too large", "xavier", "he")
 
 
@@ -204,14 +135,14 @@ def init_training_curves(
     dict
         kind -> :class:`InitCurves` with ``len(seeds)`` rows and ``epochs + 1`` columns.
     """
-    sizes = _sizes("sizes", sizes)
+    sizes = validate.layer_sizes("sizes", sizes)
     X = features("X", X, width=sizes[0])
     y = labels("y", y, n_classes=sizes[-1], n_rows=len(X))
     epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
     eta = positive_float("eta", eta)
     kinds = _names("kinds", kinds, INIT_CHOICES)
     choice("activation", activation, ("tanh", "relu"))
-    seeds = _seeds("seeds", seeds)
+    seeds = validate.seeds("seeds", seeds)
     out = {}
     for kind in kinds:
         rows = [_curve(init_net(sizes, kind, activation=activation, seed=s, constant=constant,
@@ -242,111 +173,6 @@ def distinct_units(W: np.ndarray, *, tol: float = 1e-9) -> int:
     return len(representatives)
 
 
-# --------------------------------------------------------------------------- dropout studies
-
-
-def dropout_runs(
-    X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, sizes, ps, *, seeds,
-    epochs: int, batch_size: int, eta: float = 0.05, beta: float = 0.9, activation: str = "relu",
-    keep_nets: bool = False,
-) -> tuple[dict, dict]:
-    """Train the same network with each drop probability p, once per seed (momentum SGD).
-
-    Seed k draws the He-initialized weights, the dropout masks and the minibatch order, the
-    same for every p, so for one seed the runs differ only by p (slides "Momentum": v_t =
-    β v_{t-1} + (1-β) Δ_t, w_t = w_{t-1} - η v_t).
-
-    Returns
-    -------
-    histories : dict
-        (p, seed) -> :class:`lecture_lib.training.History`.
-    nets : dict
-        (p, seed) -> the trained :class:`MLP` (only with ``keep_nets=True``, else empty).
-    """
-    positive_int("epochs", epochs)
-    positive_int("batch_size", batch_size)
-    sizes = _sizes("sizes", sizes)
-    X, X_val = features("X", X, width=sizes[0]), features("X_val", X_val, width=sizes[0])
-    y = labels("y", y, n_classes=sizes[-1], n_rows=len(X))
-    y_val = labels("y_val", y_val, n_classes=sizes[-1], n_rows=len(X_val))
-    if isinstance(ps, (str, bytes)) or not isinstance(ps, Iterable):
-        raise ValueError(f"ps must be a list of drop probabilities, got {ps!r:.60}")
-    ps = [probability(f"ps[{i}]", p) for i, p in enumerate(ps)]
-    seeds = _seeds("seeds", seeds)  # an iterator is read once, here: every p gets every seed
-    positive_float("eta", eta)
-    probability("beta", beta)
-    histories, nets = {}, {}
-    for p in ps:
-        for seed in seeds:
-            net = MLP(sizes, activation=activation, init="he",
-                      rng=np.random.default_rng(int(seed)), dropout=p)
-            histories[p, seed] = fit(net, Momentum(eta=eta, beta=beta), X, y, X_val, y_val,
-                                     epochs=epochs, batch_size=batch_size,
-                                     rng=np.random.default_rng(int(seed) + 100))
-            if keep_nets:
-                nets[p, seed] = net
-    return histories, nets
-
-
-def epochs_to(history: History, level: float) -> float:
-    """The first epoch (1-based: epoch 1 is after the first pass) whose training loss is below
-    ``level``; NaN if none is."""
-    below = np.nonzero(np.asarray(history.train_loss) < level)[0]
-    return float(below[0] + 1) if below.size else float("nan")
-
-
-@dataclass(frozen=True)
-class PairInteraction:
-    """Knock-out damages of the units of the last hidden layer, alone and in pairs.
-
-    ``single[j]`` = damage(j); ``interaction[i, j]`` = damage(i, j) - damage(i) - damage(j)
-    for i != j (the diagonal is 0). Damage = rise of the mean cross-entropy on the data.
-    """
-
-    single: np.ndarray
-    interaction: np.ndarray
-
-    @property
-    def pairs(self) -> np.ndarray:
-        """The interactions of all pairs i < j, flattened."""
-        i, j = np.triu_indices(len(self.single), k=1)
-        return self.interaction[i, j]
-
-
-def pair_interaction(net: MLP, X: np.ndarray, y: np.ndarray) -> PairInteraction:
-    """Co-adaptation measured by knocking out pairs of units of the last hidden layer.
-
-    The output scores are linear in the last hidden layer's outputs,
-    s^(L) = sum_j x_j^(L-1) w_j^(L) + b^(L), so knocking out units i and j (test pass, no
-    dropout) subtracts x_i w_i + x_j w_j. If the units acted independently, the damages would
-    add up: damage(i, j) = damage(i) + damage(j). The interaction I_ij measures how far they
-    do not: units that correct each other's mistakes (slides "Co-Adaptation Issue") give
-    I_ij far from 0.
-    """
-    X = features("X", X, width=net.sizes[0])
-    y = labels("y", y, n_classes=net.sizes[-1], n_rows=len(X))
-    net.forward(X)
-    hidden = net.trace.x[-2]  # x^(L-1), no dropout in a test pass
-    net.forward(X[:1])  # keep no large trace in the network
-    W, b = net.params[-2], net.params[-1]
-    scores = hidden @ W + b
-    base = softmax_cross_entropy(scores, y)[0]
-    d = W.shape[0]
-    single = np.empty(d)
-    interaction = np.zeros((d, d))
-    for i in range(d):
-        single[i] = softmax_cross_entropy(scores - np.outer(hidden[:, i], W[i]), y)[0] - base
-    for i in range(d - 1):
-        # all pairs (i, j > i) at once: shape (d - i - 1, N, classes), a few MiB at most
-        without_i = scores - np.outer(hidden[:, i], W[i])
-        others = hidden[:, i + 1:].T[:, :, None] * W[i + 1:, None, :]
-        damage = cross_entropy(without_i[None] - others, y)[0] - base
-        row = damage - single[i] - single[i + 1:]
-        interaction[i, i + 1:] = row
-        interaction[i + 1:, i] = row
-    return PairInteraction(single, interaction)
-
-
 # --------------------------------------------------------------------------- variance pictures
 
 
@@ -359,7 +185,7 @@ def layer_statistics(sizes, weight_variances, x0: np.ndarray, *, activation: str
     :class:`lecture_lib.variance.LayerStatistics`: the traces (x^(l), s^(l), delta^(l) of every
     layer, tens of MiB for wide nets) are freed when the function returns.
     """
-    sizes = _sizes("sizes", sizes)
+    sizes = validate.layer_sizes("sizes", sizes)
     x0 = features("x0", x0, width=sizes[0])
     if delta_out is not None:
         delta_out = features("delta_out", delta_out, width=sizes[-1])

@@ -1,4 +1,5 @@
-"""What the optimization and regularization dashboards compute, without any widget or figure.
+"""Runs as the dashboards show them: paths on the surfaces, dropout runs that go on, early
+stopping read off a run, and the cache of runs, without any widget or figure.
 
 Each dashboard of :mod:`lecture_lib.dashboards` calls one of these functions with the values of
 its controls and then only draws the result, so everything a dashboard shows can be tested
