@@ -18,9 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from lecture_lib import validate
+from lecture_lib.activations import relu, relu_derivative
 from lecture_lib.dropout import check_drop_probability
-from lecture_lib.network import MLP, cross_entropy, softmax_cross_entropy
-from lecture_lib.optim import Momentum
+from lecture_lib.network import (
+    MLP,
+    affine,
+    backprop,
+    cross_entropy,
+    layer_gradients,
+    softmax_cross_entropy,
+)
+from lecture_lib.optim import Momentum, momentum_step
 from lecture_lib.training import History, fit
 from lecture_lib.validate import features, labels, positive_float, positive_int, probability
 
@@ -177,9 +185,9 @@ def _relu_scores(params, X: np.ndarray) -> np.ndarray:
     """Output scores of K ReLU nets at once (test passes): params hold (K, ...) stacks."""
     x = X
     n_layers = len(params) // 2
-    for ell in range(n_layers):
-        s = np.matmul(x, params[2 * ell]) + params[2 * ell + 1][:, None, :]
-        x = s if ell == n_layers - 1 else np.maximum(s, 0.0)
+    for ell in range(1, n_layers + 1):
+        s = affine(x, params[2 * ell - 2], params[2 * ell - 1][:, None, :])
+        x = s if ell == n_layers else relu(s)
     return x
 
 
@@ -187,13 +195,10 @@ def _evaluate_stack(params, X: np.ndarray, y: np.ndarray, chunk: int = 8):
     """Mean cross-entropy and accuracy of each of K nets on (X, y), a few nets at a time."""
     K = params[0].shape[0]
     loss, acc = np.empty(K), np.empty(K)
-    rows = np.arange(len(X))
     for k0 in range(0, K, chunk):
         part = [w[k0:k0 + chunk] for w in params]
         S = _relu_scores(part, X[None])
-        S = S - S.max(axis=2, keepdims=True)
-        log_norm = np.log(np.exp(S).sum(axis=2))
-        loss[k0:k0 + chunk] = np.mean(log_norm - S[:, rows, y], axis=1)
+        loss[k0:k0 + chunk] = cross_entropy(S, y)[0]
         acc[k0:k0 + chunk] = np.mean(S.argmax(axis=2) == y, axis=1)
     return loss, acc
 
@@ -298,7 +303,6 @@ def _train_stack(nets, orders, X, y, X_val, y_val, *, epochs, batch_size, eta, b
     velocity = [np.zeros_like(w) for w in params]
     keep = np.array([1.0 - net.dropout[0] for net in nets])[:, None, None]
     n_layers = len(sizes) - 1
-    ks = np.arange(K)[:, None]
     curves = np.full((3, K, len(record)), np.nan)
     column = 0
     for epoch in range(1, epochs + 1):
@@ -308,33 +312,26 @@ def _train_stack(nets, orders, X, y, X_val, y_val, *, epochs, batch_size, eta, b
             B = batch.shape[1]
             xs, ss, ms = [X[batch]], [], []
             for ell in range(1, n_layers + 1):
-                s = np.matmul(xs[-1], params[2 * ell - 2]) + params[2 * ell - 1][:, None, :]
+                s = affine(xs[-1], params[2 * ell - 2], params[2 * ell - 1][:, None, :])
                 ss.append(s)
                 if ell == n_layers:
                     break
-                x = np.maximum(s, 0.0)
                 # each net draws its masks from its own generator, as MLP's training pass does
                 m = np.stack([net.rng.random((B, sizes[ell])) >= net.dropout[0]
                               if net.dropout[0] > 0 else np.ones((B, sizes[ell]), dtype=bool)
                               for net in nets])
                 ms.append(m)
-                xs.append(x * m / keep)
-            S = ss[-1] - ss[-1].max(axis=2, keepdims=True)
-            P = np.exp(S)
-            P /= P.sum(axis=2, keepdims=True)
-            P[ks, np.arange(B), y[batch]] -= 1.0
-            delta = P / B  # δ^(L) of the mean cross-entropy
+                xs.append(relu(s) * m / keep)
+            delta = cross_entropy(ss[-1], y[batch])[1]  # δ^(L) of the mean cross-entropy
             grads = [None] * len(params)
             for ell in range(n_layers, 0, -1):
-                grads[2 * ell - 2] = np.matmul(xs[ell - 1].transpose(0, 2, 1), delta)
-                grads[2 * ell - 1] = delta.sum(axis=1)
+                grads[2 * ell - 2], grads[2 * ell - 1] = layer_gradients(xs[ell - 1], delta)
                 if ell > 1:
-                    back = np.matmul(delta, params[2 * ell - 2].transpose(0, 2, 1))
-                    delta = back * ms[ell - 2] / keep * (ss[ell - 2] > 0)
-            for w, v, g in zip(params, velocity, grads):
-                v *= beta
-                v += (1 - beta) * g
-                w -= eta * v
+                    delta = (backprop(delta, params[2 * ell - 2]) * ms[ell - 2] / keep
+                             * relu_derivative(ss[ell - 2]))
+            for j, g in enumerate(grads):
+                params[j], velocity[j] = momentum_step(params[j], g, velocity[j], eta=eta,
+                                                       beta=beta)
         if epoch == record[column]:
             train = _evaluate_stack(params, X, y)
             val = _evaluate_stack(params, X_val, y_val)
