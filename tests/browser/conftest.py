@@ -164,11 +164,23 @@ def voila_server(browser, tmp_path_factory):
 # opens (the debugger extension's pending debug_request is cancelled by the restart), not
 # something a student meets. Kept as narrow as the message itself.
 HARMLESS_CONSOLE = ("Could not restore the debugger state: Canceled future for debug_request",)
+# The same kind of artifact as an uncaught rejection: a kernel-subshell request of JupyterLab's
+# (ipykernel 7 supports subshells) cancelled by a kernel restart or shutdown before its reply.
+# Seen once, in one of two runs of notebook 02 on this machine; the notebook's outputs, widgets
+# and axe checks were otherwise clean. Kept as narrow as the message itself.
+HARMLESS_PAGE_ERRORS = (
+    "Error: Canceled future for create_subshell_request message before replies were done",
+)
 
 
 def _record_console(page, msg) -> None:
     if msg.type == "error" and not msg.text.startswith(HARMLESS_CONSOLE):
         page.problems.append(f"console error: {msg.text}")
+
+
+def _record_page_error(page, error) -> None:
+    if str(error) not in HARMLESS_PAGE_ERRORS:
+        page.problems.append(f"page error: {error}")
 
 
 def _record_update(page, frame) -> None:
@@ -191,7 +203,7 @@ def page_factory(browser):
         page.problems = []
         page.failed_requests = []
         page.on("console", lambda msg: _record_console(page, msg))
-        page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+        page.on("pageerror", lambda error: _record_page_error(page, error))
         # Widget state the page sends to the kernel (comm "update" messages), with whether a
         # test action was under way: one sent without an action overwrote the kernel's state.
         page.sent_updates = []
