@@ -176,10 +176,19 @@ class RegularizationDashboard(TrainingDashboard):
         self.ax_loss.legend(handles=[self.train_line, self.val_line, self.best_marker,
                                      self.stop_vline], loc="lower left", fontsize=8)
         self._limits = None  # set by _fit_axes
+        # saved backgrounds by axis limits (about 0.9 MiB each): a setting seen before, or one
+        # with the same limits, swaps its background in instead of drawing every tick again
+        self._backgrounds: dict[tuple, object] = {}
         self.ax_distance.set_title("capacity proxy: ‖w − w_0‖ after each epoch")
         self.blit.moving = [self.train_line, self.val_line, self.best_marker, self.best_vline,
                             self.stop_vline, self.distance_line, self.distance_best,
                             self.distance_stop]
+        # Lay the figure out once, for two-digit epochs and distances, and keep that layout: a
+        # change of limits then redraws the axes without the constrained-layout pass (half the
+        # cost of a background)
+        self.ax_distance.set_ylim(0.0, 10.0)
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")
 
     # ------------------------------------------------------------------ training
     def _run(self) -> None:
@@ -201,7 +210,7 @@ class RegularizationDashboard(TrainingDashboard):
 
         def draw(epoch: int, history: History, distances: list[float]) -> None:
             self._partial = (epoch, history)
-            self._draw_curves(history, distances)
+            self._draw_curves(history, distances, grow_only=True)
             self._hide_marks()
             self.readout.value = (f"{html.escape(self._setting())}<br>training… epoch {epoch} "
                                   f"of at most {self.max_epochs}")
@@ -250,17 +259,20 @@ class RegularizationDashboard(TrainingDashboard):
     def _end_progress(self) -> None:
         self._partial = None
 
-    def _draw_curves(self, history: History, distances: list[float]) -> None:
+    def _draw_curves(self, history: History, distances: list[float], *,
+                     grow_only: bool = False) -> None:
         epochs = epoch_numbers(history.epochs_run)
         self.train_line.set_data(epochs, np.clip(history.train_loss, *LOSS_SPAN))
         self.val_line.set_data(epochs, np.clip(history.val_loss, *LOSS_SPAN))
         self.distance_line.set_data(epochs, distances[: len(epochs)])
-        self._fit_axes(history, distances[: len(epochs)])
+        self._fit_axes(history, distances[: len(epochs)], grow_only=grow_only)
 
-    def _fit_axes(self, history: History, distances: list[float]) -> None:
+    def _fit_axes(self, history: History, distances: list[float], *,
+                  grow_only: bool = False) -> None:
         """Axes fit what is drawn: the epochs run (in steps of 10), the decades of the losses,
         ‖w − w_0‖ from 0 to a round value above its largest. The static parts are redrawn only
-        when a limit changes."""
+        when a limit changes; while a run trains (``grow_only``) only when the curves leave
+        the axes, so the axes are fitted once, when the run ends."""
         n = history.epochs_run
         right = min(self.max_epochs, max(10, -(-n // 10) * 10))
         losses = np.clip(history.train_loss + history.val_loss, *LOSS_SPAN) if n else [1.0]
@@ -270,12 +282,23 @@ class RegularizationDashboard(TrainingDashboard):
         limits = (right, low, max(high, 10 * low), top)
         if limits == self._limits:
             return
+        if grow_only and self._limits is not None:
+            shown = self._limits
+            if (limits[0] <= shown[0] and limits[1] >= shown[1] and limits[2] <= shown[2]
+                    and limits[3] <= shown[3]):
+                return
         self._limits = limits
         for ax in (self.ax_loss, self.ax_distance):
             ax.set_xlim(0.5, right + 0.5)
         self.ax_loss.set_ylim(limits[1], limits[2])
         self.ax_distance.set_ylim(0.0, top)
-        self.blit.draw_background()
+        background = self._backgrounds.pop(limits, None)
+        if background is None:
+            background = self.blit.draw_background()
+        self.blit.background = background
+        self._backgrounds[limits] = background  # the most recently used last
+        while len(self._backgrounds) > 4:
+            del self._backgrounds[next(iter(self._backgrounds))]
 
     def _hide_marks(self) -> None:
         for artist in (self.best_marker, self.best_vline, self.distance_best, self.stop_vline,
