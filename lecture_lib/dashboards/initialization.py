@@ -87,6 +87,10 @@ class InitializationDashboard(Dashboard):
         seed = validate.non_negative_int("seed", seed)
         # One set of standard-normal draws, sliced to the chosen depth and width and rescaled.
         self.draws = UnitDraws(n_samples, MAX_WIDTH, seed=seed)
+        # every layer's draws now (1 MiB each), not on the first move to a larger depth: that
+        # move would otherwise also pay for the new layers' random numbers
+        for ell in range(1, MAX_DEPTH + 2):
+            self.draws.weights(ell)
         self._relu_cache: dict = {}
         style, wide = slider_style(), row_layout
         self.c = widgets.FloatLogSlider(
